@@ -1,0 +1,520 @@
+package bolt
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/talon-queue/talon/queue"
+)
+
+var _ queue.Store = (*Store)(nil)
+
+// schemaVersion is the layout of the buckets; migrations move older files up.
+const schemaVersion = 1
+
+var (
+	bMeta     = []byte("meta")
+	bOffices  = []byte("offices")
+	bRuntime  = []byte("runtime")
+	bWindows  = []byte("windows")
+	bTickets  = []byte("tickets")
+	bActive   = []byte("active")
+	bCodes    = []byte("codes")
+	bUsers    = []byte("users")
+	bClients  = []byte("clients")
+	bCreds    = []byte("creds")
+	bBookings = []byte("bookings")
+	bBooked   = []byte("booked")
+	bIdem     = []byte("idem")
+	bEvents   = []byte("events")
+	bDays     = []byte("days")
+
+	kSchema = []byte("schema")
+	kNextID = []byte("next_ticket_id")
+
+	allBuckets = [][]byte{bMeta, bOffices, bRuntime, bWindows, bTickets, bActive, bCodes, bUsers,
+		bClients, bCreds, bBookings, bBooked, bIdem, bEvents, bDays}
+)
+
+// Options tune a Store.
+type Options struct {
+	// SyncDelay is a test hook that makes every sync this much slower, like
+	// an office server's hard drive. A bbolt commit syncs twice (data pages,
+	// then the meta page), so a commit is delayed by twice SyncDelay.
+	SyncDelay time.Duration
+}
+
+// Store is the bbolt implementation of queue.Store: one file, every commit
+// synced to disk before it returns.
+type Store struct {
+	db    *bolt.DB
+	delay time.Duration
+
+	mu      sync.Mutex        // guards lastDay (written only by Commit)
+	lastDay map[string]string // office → last day indexed in bDays
+}
+
+// Open opens (creating when missing) the store at path. A second process
+// opening the same file fails after a second instead of hanging.
+func Open(path string, o Options) (*Store, error) {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		if err := create(path); err != nil {
+			return nil, err
+		}
+	}
+	db, err := bolt.Open(path, 0o600, options())
+	if err != nil {
+		return nil, fmt.Errorf("bolt: open %s: %w", path, err)
+	}
+	s := &Store{db: db, delay: o.SyncDelay, lastDay: map[string]string{}}
+	if err := s.migrate(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func options() *bolt.Options {
+	return &bolt.Options{Timeout: time.Second, InitialMmapSize: 256 << 20, FreelistType: bolt.FreelistMapType}
+}
+
+// create makes a new file beside path, fills it with the empty buckets, syncs
+// it and renames it into place: a power cut while a new bbolt file is first
+// written can leave it corrupt, a rename cannot.
+func create(path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("bolt: create dir: %w", err)
+	}
+	tmp := path + ".new"
+	os.Remove(tmp)
+	db, err := bolt.Open(tmp, 0o600, options())
+	if err != nil {
+		return fmt.Errorf("bolt: create %s: %w", tmp, err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, b := range allBuckets {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return tx.Bucket(bMeta).Put(kSchema, u64(schemaVersion))
+	})
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("bolt: init %s: %w", tmp, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("bolt: rename %s: %w", tmp, err)
+	}
+	dir, err := os.Open(filepath.Dir(path))
+	if err != nil {
+		return fmt.Errorf("bolt: sync dir: %w", err)
+	}
+	defer dir.Close()
+	if err := dir.Sync(); err != nil {
+		return fmt.Errorf("bolt: sync dir: %w", err)
+	}
+	return nil
+}
+
+// migrate brings an older file up to schemaVersion and refuses a newer one.
+func (s *Store) migrate() error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		for _, b := range allBuckets {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return fmt.Errorf("bolt: bucket %s: %w", b, err)
+			}
+		}
+		meta := tx.Bucket(bMeta)
+		v := uint64(0)
+		if raw := meta.Get(kSchema); raw != nil {
+			v = binary.BigEndian.Uint64(raw)
+		}
+		if v > schemaVersion {
+			return fmt.Errorf("bolt: the data file has schema %d, newer than this program's %d", v, schemaVersion)
+		}
+		// Version 0 is a file created before the schema key existed; its
+		// buckets were created just above. Later migrations go here in order.
+		if v != schemaVersion {
+			return meta.Put(kSchema, u64(schemaVersion))
+		}
+		return nil
+	})
+}
+
+// Close closes the file.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Backup writes a consistent copy of the file to w while the server keeps
+// serving (a read transaction; writers are not blocked).
+func (s *Store) Backup(w io.Writer) (int64, error) {
+	var n int64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		n, err = tx.WriteTo(w)
+		return err
+	})
+	return n, err
+}
+
+func u64(n uint64) []byte {
+	b := make([]byte, 8)
+	binary.BigEndian.PutUint64(b, n)
+	return b
+}
+
+func idKey(id string) ([]byte, bool) {
+	n, err := strconv.ParseUint(id, 10, 64)
+	if err != nil {
+		return nil, false
+	}
+	return u64(n), true
+}
+
+func eventsBucketName(office string) []byte {
+	if office == "" {
+		return []byte("_")
+	}
+	return []byte(office)
+}
+
+func windowKey(office string, n int) []byte {
+	return append([]byte(office+"/"), u64(uint64(n))...)
+}
+
+func put(b *bolt.Bucket, k []byte, v any) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return b.Put(k, raw)
+}
+
+// Commit writes the batch in one transaction; bbolt syncs it before Update
+// returns.
+func (s *Store) Commit(b *queue.Batch) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	newDays := map[string]string{}
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		for _, cfg := range b.Configs {
+			if err := put(tx.Bucket(bOffices), []byte(cfg.Office.ID), cfg); err != nil {
+				return fmt.Errorf("put office %s: %w", cfg.Office.ID, err)
+			}
+		}
+		for _, rt := range b.Runtime {
+			if err := put(tx.Bucket(bRuntime), []byte(rt.Office), rt); err != nil {
+				return fmt.Errorf("put runtime %s: %w", rt.Office, err)
+			}
+		}
+		for _, ws := range b.Windows {
+			if err := put(tx.Bucket(bWindows), windowKey(ws.Office, ws.Number), ws); err != nil {
+				return fmt.Errorf("put window %s/%d: %w", ws.Office, ws.Number, err)
+			}
+		}
+		tickets, active, codes := tx.Bucket(bTickets), tx.Bucket(bActive), tx.Bucket(bCodes)
+		for _, t := range b.Tickets {
+			k, ok := idKey(t.ID)
+			if !ok {
+				return fmt.Errorf("ticket id %q is not numeric", t.ID)
+			}
+			if err := put(tickets, k, t); err != nil {
+				return fmt.Errorf("put ticket %s: %w", t.ID, err)
+			}
+			var err error
+			if t.Status.Active() {
+				err = active.Put(k, nil)
+			} else {
+				err = active.Delete(k)
+			}
+			if err != nil {
+				return fmt.Errorf("index ticket %s: %w", t.ID, err)
+			}
+			if t.Code != "" && codes.Get([]byte(t.Code)) == nil {
+				if err := codes.Put([]byte(t.Code), k); err != nil {
+					return fmt.Errorf("index ticket code: %w", err)
+				}
+			}
+		}
+		for _, u := range b.Users {
+			if err := put(tx.Bucket(bUsers), []byte(u.User.ID), u); err != nil {
+				return fmt.Errorf("put user %s: %w", u.User.ID, err)
+			}
+		}
+		for _, c := range b.Clients {
+			if err := put(tx.Bucket(bClients), []byte(c.ID), c); err != nil {
+				return fmt.Errorf("put client %s: %w", c.ID, err)
+			}
+		}
+		for _, c := range b.Creds {
+			var err error
+			if c.Cred == nil {
+				err = tx.Bucket(bCreds).Delete([]byte(c.Hash))
+			} else {
+				err = put(tx.Bucket(bCreds), []byte(c.Hash), c.Cred)
+			}
+			if err != nil {
+				return fmt.Errorf("put credential: %w", err)
+			}
+		}
+		for _, bk := range b.Bookings {
+			k, ok := idKey(bk.ID)
+			if !ok {
+				return fmt.Errorf("booking id %q is not numeric", bk.ID)
+			}
+			if err := put(tx.Bucket(bBookings), k, bk); err != nil {
+				return fmt.Errorf("put booking %s: %w", bk.ID, err)
+			}
+			var err error
+			if bk.Status == queue.BookingBooked {
+				err = tx.Bucket(bBooked).Put(k, nil)
+			} else {
+				err = tx.Bucket(bBooked).Delete(k)
+			}
+			if err != nil {
+				return fmt.Errorf("index booking %s: %w", bk.ID, err)
+			}
+		}
+		for _, r := range b.Idem {
+			if err := put(tx.Bucket(bIdem), []byte(r.Key), r); err != nil {
+				return fmt.Errorf("put idempotency record: %w", err)
+			}
+		}
+		for _, k := range b.IdemExpired {
+			if err := tx.Bucket(bIdem).Delete([]byte(k)); err != nil {
+				return fmt.Errorf("delete idempotency record: %w", err)
+			}
+		}
+		if b.NextTicketID != 0 {
+			if err := tx.Bucket(bMeta).Put(kNextID, u64(b.NextTicketID)); err != nil {
+				return fmt.Errorf("put next id: %w", err)
+			}
+		}
+		return s.putEvents(tx, b.Events, newDays)
+	})
+	if err != nil {
+		return fmt.Errorf("bolt: commit: %w", err)
+	}
+	for office, day := range newDays {
+		s.lastDay[office] = day
+	}
+	if s.delay > 0 {
+		time.Sleep(2 * s.delay)
+	}
+	return nil
+}
+
+// putEvents appends events to their office logs and indexes the first event
+// of each local day.
+func (s *Store) putEvents(tx *bolt.Tx, events []*queue.Event, newDays map[string]string) error {
+	var office string
+	var eb, db *bolt.Bucket
+	for _, e := range events {
+		if eb == nil || e.Office != office {
+			office = e.Office
+			var err error
+			name := eventsBucketName(office)
+			if eb, err = tx.Bucket(bEvents).CreateBucketIfNotExists(name); err != nil {
+				return fmt.Errorf("events bucket %s: %w", office, err)
+			}
+			if db, err = tx.Bucket(bDays).CreateBucketIfNotExists(name); err != nil {
+				return fmt.Errorf("days bucket %s: %w", office, err)
+			}
+		}
+		if err := put(eb, u64(e.Seq), e); err != nil {
+			return fmt.Errorf("put event %s/%d: %w", office, e.Seq, err)
+		}
+		last, ok := newDays[office]
+		if !ok {
+			last, ok = s.lastDay[office]
+		}
+		if !ok {
+			if k, _ := db.Cursor().Last(); k != nil {
+				last = string(k)
+			}
+		}
+		if e.Day > last {
+			if err := db.Put([]byte(e.Day), u64(e.Seq)); err != nil {
+				return fmt.Errorf("index day %s: %w", e.Day, err)
+			}
+			last = e.Day
+		}
+		newDays[office] = last
+	}
+	return nil
+}
+
+// Load reads the configuration, runtime and every active ticket and booking.
+func (s *Store) Load() (*queue.Snapshot, error) {
+	snap := &queue.Snapshot{Seqs: map[string]uint64{}}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if err := each(tx.Bucket(bOffices), func(_, v []byte) error {
+			return decode(v, &snap.Configs)
+		}); err != nil {
+			return fmt.Errorf("offices: %w", err)
+		}
+		if err := each(tx.Bucket(bRuntime), func(_, v []byte) error { return decode(v, &snap.Runtime) }); err != nil {
+			return fmt.Errorf("runtime: %w", err)
+		}
+		if err := each(tx.Bucket(bWindows), func(_, v []byte) error { return decode(v, &snap.Windows) }); err != nil {
+			return fmt.Errorf("windows: %w", err)
+		}
+		tickets := tx.Bucket(bTickets)
+		if err := each(tx.Bucket(bActive), func(k, _ []byte) error {
+			return decode(tickets.Get(k), &snap.Tickets)
+		}); err != nil {
+			return fmt.Errorf("tickets: %w", err)
+		}
+		if err := each(tx.Bucket(bUsers), func(_, v []byte) error { return decode(v, &snap.Users) }); err != nil {
+			return fmt.Errorf("users: %w", err)
+		}
+		if err := each(tx.Bucket(bClients), func(_, v []byte) error { return decode(v, &snap.Clients) }); err != nil {
+			return fmt.Errorf("clients: %w", err)
+		}
+		if err := each(tx.Bucket(bCreds), func(_, v []byte) error { return decode(v, &snap.Creds) }); err != nil {
+			return fmt.Errorf("credentials: %w", err)
+		}
+		bookings := tx.Bucket(bBookings)
+		if err := each(tx.Bucket(bBooked), func(k, _ []byte) error {
+			return decode(bookings.Get(k), &snap.Bookings)
+		}); err != nil {
+			return fmt.Errorf("bookings: %w", err)
+		}
+		if err := each(tx.Bucket(bIdem), func(_, v []byte) error { return decode(v, &snap.Idem) }); err != nil {
+			return fmt.Errorf("idempotency: %w", err)
+		}
+		if raw := tx.Bucket(bMeta).Get(kNextID); raw != nil {
+			snap.NextTicketID = binary.BigEndian.Uint64(raw)
+		}
+		return tx.Bucket(bEvents).ForEachBucket(func(name []byte) error {
+			office := string(name)
+			if office == "_" {
+				office = ""
+			}
+			if k, _ := tx.Bucket(bEvents).Bucket(name).Cursor().Last(); k != nil {
+				snap.Seqs[office] = binary.BigEndian.Uint64(k)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bolt: load: %w", err)
+	}
+	return snap, nil
+}
+
+func each(b *bolt.Bucket, fn func(k, v []byte) error) error { return b.ForEach(fn) }
+
+// decode appends the JSON value raw to the slice *into.
+func decode[T any](raw []byte, into *[]*T) error {
+	if raw == nil {
+		return errors.New("dangling index entry")
+	}
+	v := new(T)
+	if err := json.Unmarshal(raw, v); err != nil {
+		return err
+	}
+	*into = append(*into, v)
+	return nil
+}
+
+// Events returns up to limit events of office with Seq > after.
+func (s *Store) Events(office string, after uint64, limit int) ([]*queue.Event, error) {
+	var out []*queue.Event
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bEvents).Bucket(eventsBucketName(office))
+		if b == nil {
+			return nil
+		}
+		c := b.Cursor()
+		for k, v := c.Seek(u64(after + 1)); k != nil && len(out) < limit; k, v = c.Next() {
+			if err := decode(v, &out); err != nil {
+				return fmt.Errorf("event %d: %w", binary.BigEndian.Uint64(k), err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bolt: events %s: %w", office, err)
+	}
+	return out, nil
+}
+
+// FirstSeq returns the first Seq of office on day or later.
+func (s *Store) FirstSeq(office, day string) (uint64, bool, error) {
+	var seq uint64
+	var ok bool
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bDays).Bucket(eventsBucketName(office))
+		if b == nil {
+			return nil
+		}
+		if k, v := b.Cursor().Seek([]byte(day)); k != nil {
+			seq, ok = binary.BigEndian.Uint64(v), true
+		}
+		return nil
+	})
+	return seq, ok, err
+}
+
+// Ticket returns a stored ticket.
+func (s *Store) Ticket(id string) (*queue.Ticket, error) {
+	k, ok := idKey(id)
+	if !ok {
+		return nil, queue.ErrNotStored
+	}
+	return get[queue.Ticket](s, bTickets, k)
+}
+
+// TicketByCode returns the ticket with a page code.
+func (s *Store) TicketByCode(code string) (*queue.Ticket, error) {
+	var k []byte
+	s.db.View(func(tx *bolt.Tx) error {
+		k = bytes.Clone(tx.Bucket(bCodes).Get([]byte(code)))
+		return nil
+	})
+	if k == nil {
+		return nil, queue.ErrNotStored
+	}
+	return get[queue.Ticket](s, bTickets, k)
+}
+
+// Booking returns a stored booking.
+func (s *Store) Booking(id string) (*queue.Booking, error) {
+	k, ok := idKey(id)
+	if !ok {
+		return nil, queue.ErrNotStored
+	}
+	return get[queue.Booking](s, bBookings, k)
+}
+
+func get[T any](s *Store, bucket, k []byte) (*T, error) {
+	var out []*T
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucket).Get(k)
+		if v == nil {
+			return queue.ErrNotStored
+		}
+		return decode(v, &out)
+	})
+	if err != nil {
+		if errors.Is(err, queue.ErrNotStored) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("bolt: get %s: %w", bucket, err)
+	}
+	return out[0], nil
+}

@@ -1,0 +1,421 @@
+package queue
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"reflect"
+	"sync"
+	"time"
+)
+
+// Options configure a Queue.
+type Options struct {
+	// Now is the clock; time.Now when nil. Tests move it by hand.
+	Now func() time.Time
+	// Logger receives engine errors; nothing when nil.
+	Logger *slog.Logger
+	// MaxBatch caps the commands committed together (default 1024).
+	MaxBatch int
+	// TickEvery is how often the engine returns postponed tickets, closes the
+	// day at local midnight and expires sessions. 0 disables the background
+	// ticks; tests call Tick instead.
+	TickEvery time.Duration
+	// RecentEvents is how many events per office are kept in memory for the
+	// feed (default 4096); older ones are read from the store.
+	RecentEvents int
+}
+
+// Queue is the engine: the only writer of state. Every command goes through
+// one goroutine that applies commands in order and commits them to the store
+// in groups (group commit): while one commit syncs, the next commands gather.
+// A caller is answered only after its command is durable; events are published
+// only after that too.
+type Queue struct {
+	store  Store
+	now    func() time.Time
+	log    *slog.Logger
+	max    int
+	in     chan *request
+	stop   chan struct{}
+	done   chan struct{}
+	hub    *Hub
+	recent int
+
+	// w is the writer's world, touched only by the loop goroutine.
+	w    *world
+	last time.Time
+
+	mu   sync.RWMutex
+	r    *world            // committed state, guarded by mu
+	ring map[string][]*Event // recent committed events per office, guarded by mu
+}
+
+type request struct {
+	meta   Meta
+	cmd    command
+	fp     string
+	out    any
+	replay json.RawMessage
+	err    error
+	done   chan struct{}
+}
+
+// command is one unit of work for the writer. run reads the writer's world
+// through c and stages changes with c.put; nothing staged is kept on error.
+type command interface {
+	run(c *txn) (any, error)
+}
+
+// Open loads the state from store and starts the writer.
+func Open(store Store, o Options) (*Queue, error) {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.MaxBatch <= 0 {
+		o.MaxBatch = 1024
+	}
+	if o.RecentEvents <= 0 {
+		o.RecentEvents = 4096
+	}
+	q := &Queue{store: store, now: o.Now, log: o.Logger, max: o.MaxBatch, recent: o.RecentEvents,
+		in: make(chan *request, o.MaxBatch), stop: make(chan struct{}), done: make(chan struct{}),
+		hub: newHub(), ring: map[string][]*Event{}}
+	if err := q.reload(); err != nil {
+		return nil, err
+	}
+	go q.loop(o.TickEvery)
+	return q, nil
+}
+
+// reload rebuilds both worlds from the store.
+func (q *Queue) reload() error {
+	snap, err := q.store.Load()
+	if err != nil {
+		return fmt.Errorf("queue: load: %w", err)
+	}
+	w, err := worldFrom(snap)
+	if err != nil {
+		return fmt.Errorf("queue: load: %w", err)
+	}
+	r, _ := worldFrom(snap)
+	q.w = w
+	q.mu.Lock()
+	q.r = r
+	q.mu.Unlock()
+	return nil
+}
+
+// Close stops the writer after the commands already sent are done.
+func (q *Queue) Close() error {
+	select {
+	case <-q.stop:
+	default:
+		close(q.stop)
+	}
+	<-q.done
+	return nil
+}
+
+// Hub returns the fan-out of committed events.
+func (q *Queue) Hub() *Hub { return q.hub }
+
+// Tick runs the engine's timed work now (postponed tickets coming back, the
+// close of day, expired sessions and bookings) and waits until it is durable.
+func (q *Queue) Tick(ctx context.Context) error {
+	_, err := run[struct{}](ctx, q, Meta{Principal: System()}, tickCmd{})
+	return err
+}
+
+// run sends cmd to the writer and waits for its answer. A repeated
+// Idempotency-Key with the same command returns the first answer.
+func run[R any](ctx context.Context, q *Queue, m Meta, cmd command) (R, error) {
+	var zero R
+	r := &request{meta: m, cmd: cmd, done: make(chan struct{})}
+	if m.IdempotencyKey != "" {
+		b, err := json.Marshal(cmd)
+		if err != nil {
+			return zero, fmt.Errorf("queue: fingerprint: %w", err)
+		}
+		h := sha256.Sum256(append([]byte(reflect.TypeOf(cmd).String()+"\x00"), b...))
+		r.fp = hex.EncodeToString(h[:])
+	}
+	select {
+	case q.in <- r:
+	case <-q.stop:
+		return zero, E(KindUnavailable, CodeUnavailable)
+	case <-ctx.Done():
+		return zero, ctx.Err()
+	}
+	select {
+	case <-r.done:
+	case <-ctx.Done():
+		return zero, ctx.Err()
+	}
+	if r.err != nil {
+		return zero, r.err
+	}
+	if r.replay != nil {
+		var out R
+		if err := json.Unmarshal(r.replay, &out); err != nil {
+			return zero, fmt.Errorf("queue: replay: %w", err)
+		}
+		return out, nil
+	}
+	out, _ := r.out.(R)
+	return out, nil
+}
+
+func (q *Queue) loop(every time.Duration) {
+	defer close(q.done)
+	var tick <-chan time.Time
+	if every > 0 {
+		t := time.NewTicker(every)
+		defer t.Stop()
+		tick = t.C
+	}
+	batch := make([]*request, 0, q.max)
+	for {
+		batch = batch[:0]
+		select {
+		case r := <-q.in:
+			batch = append(batch, r)
+		case <-tick:
+			batch = append(batch, &request{meta: Meta{Principal: System()}, cmd: tickCmd{}, done: make(chan struct{})})
+		case <-q.stop:
+			// Finish what was already sent, then refuse the rest.
+			for {
+				select {
+				case r := <-q.in:
+					q.process([]*request{r})
+				default:
+					return
+				}
+			}
+		}
+	gather:
+		for len(batch) < q.max {
+			select {
+			case r := <-q.in:
+				batch = append(batch, r)
+			default:
+				break gather
+			}
+		}
+		q.process(batch)
+	}
+}
+
+// clock returns the time for the next command, never earlier than the last.
+func (q *Queue) clock() time.Time {
+	t := q.now()
+	if t.Before(q.last) {
+		t = q.last
+	}
+	q.last = t
+	return t
+}
+
+// process runs a batch of commands against the writer's world, commits their
+// changes in one transaction, and answers each caller.
+func (q *Queue) process(reqs []*request) {
+	var changes []change
+	for _, r := range reqs {
+		var key string
+		if r.meta.IdempotencyKey != "" {
+			key = idemKey(r.meta)
+			if rec := q.w.idem[key]; rec != nil {
+				if rec.Fingerprint != r.fp {
+					r.err = E(KindInvalid, CodeIdempotencyMismatch)
+				} else {
+					r.replay = rec.Result
+				}
+				continue
+			}
+		}
+		c := &txn{q: q, w: q.w, now: q.clock(), meta: r.meta, batch: &changes}
+		out, err := r.cmd.run(c)
+		if err != nil {
+			r.err = err
+			continue
+		}
+		c.commit()
+		if key != "" {
+			b, err := json.Marshal(out)
+			if err != nil {
+				r.err = fmt.Errorf("queue: remember answer: %w", err)
+				continue
+			}
+			c.put(idemChange{r: &IdemRecord{Key: key, Fingerprint: r.fp, Result: b, At: c.now}})
+			c.commit()
+		}
+		r.out = out
+	}
+	if len(changes) > 0 {
+		b := batchOf(changes, q.w)
+		if err := q.store.Commit(b); err != nil {
+			q.log.Error("commit failed; state reloaded from the store", "err", err, "commands", len(reqs))
+			if lerr := q.reload(); lerr != nil {
+				q.log.Error("reload after failed commit", "err", lerr)
+			}
+			for _, r := range reqs {
+				if r.err == nil {
+					r.err, r.out, r.replay = E(KindUnavailable, CodeUnavailable), nil, nil
+				}
+			}
+		} else {
+			q.mu.Lock()
+			for _, ch := range changes {
+				ch.apply(q.r)
+			}
+			for _, e := range b.Events {
+				ring := append(q.ring[e.Office], e)
+				if len(ring) > q.recent {
+					ring = append(ring[:0:0], ring[len(ring)-q.recent/2:]...)
+				}
+				q.ring[e.Office] = ring
+			}
+			q.mu.Unlock()
+			q.hub.publish(b.Events)
+		}
+	}
+	for _, r := range reqs {
+		close(r.done)
+	}
+}
+
+func idemKey(m Meta) string {
+	id := ""
+	if m.Principal != nil {
+		id = m.Principal.Kind + ":" + m.Principal.ID
+	}
+	return id + "\x00" + m.IdempotencyKey
+}
+
+// batchOf turns the changes of a batch into what the store writes; office
+// runtimes are written whole, as they stand in the writer's world.
+func batchOf(changes []change, w *world) *Batch {
+	b := &Batch{}
+	offices := map[string]bool{}
+	for _, ch := range changes {
+		ch.addTo(b)
+		if rc, ok := ch.(runtimeChange); ok && !offices[rc.office] {
+			offices[rc.office] = true
+			rt := w.offices[rc.office].rt
+			b.Runtime = append(b.Runtime, &OfficeRuntime{Office: rt.Office, Day: rt.Day, Closed: rt.Closed,
+				Counters: cloneMap(rt.Counters), Issued: cloneMap(rt.Issued)})
+		}
+	}
+	return b
+}
+
+func cloneMap(m map[string]int) map[string]int {
+	c := make(map[string]int, len(m))
+	for k, v := range m {
+		c[k] = v
+	}
+	return c
+}
+
+// txn is the context of one command in the writer: the writer's world, the
+// command's time and caller, and the changes it stages.
+type txn struct {
+	q       *Queue
+	w       *world
+	now     time.Time
+	meta    Meta
+	pending []change
+	seqs    map[string]uint64 // events staged per office
+	ids     uint64            // ticket ids staged
+	batch   *[]change
+}
+
+// put stages a change; it is applied when the command succeeds.
+func (c *txn) put(ch change) { c.pending = append(c.pending, ch) }
+
+// commit applies the staged changes to the writer's world and adds them to
+// the batch. Commands call it only through process, or for work that stands
+// on its own (a day rolled over before the command that noticed it).
+func (c *txn) commit() {
+	for _, ch := range c.pending {
+		ch.apply(c.w)
+		*c.batch = append(*c.batch, ch)
+	}
+	c.pending = c.pending[:0]
+	c.seqs = nil
+	c.ids = 0
+}
+
+// emit stages an event with the next Seq of office.
+func (c *txn) emit(office string, typ EventType, fill func(e *Event)) *Event {
+	if c.seqs == nil {
+		c.seqs = map[string]uint64{}
+	}
+	var base uint64
+	if office == "" {
+		base = c.w.sysSeq
+	} else {
+		base = c.w.offices[office].seq
+	}
+	c.seqs[office]++
+	e := &Event{Seq: base + c.seqs[office], Office: office, Type: typ, At: c.now, Actor: c.meta.actor()}
+	if office != "" {
+		e.Day = c.w.offices[office].localDay(c.now)
+	} else {
+		e.Day = c.now.UTC().Format(time.DateOnly)
+	}
+	if fill != nil {
+		fill(e)
+	}
+	c.put(eventChange{e})
+	return e
+}
+
+// newTicketID stages and returns the next ticket id.
+func (c *txn) newTicketID() string {
+	c.ids++
+	n := c.w.nextID + c.ids
+	c.put(nextIDChange{n})
+	return fmt.Sprint(n)
+}
+
+// principal returns the caller, the system when none.
+func (c *txn) principal() *Principal {
+	if c.meta.Principal == nil {
+		return System()
+	}
+	return c.meta.Principal
+}
+
+// require fails unless the caller holds perm in office.
+func (c *txn) require(perm Perm, office string) error {
+	p := c.principal()
+	if p.Office != "" && office != "" && p.Office != office {
+		return E(KindForbidden, CodeOfficeForbidden)
+	}
+	if !p.Can(perm, office) {
+		return E(KindForbidden, CodeForbidden, "perm", string(perm))
+	}
+	return nil
+}
+
+// office returns the writer's state of an office, first closing the previous
+// day if the local date has changed since the office last worked.
+func (c *txn) office(id string) (*officeState, error) {
+	os := c.w.offices[id]
+	if os == nil {
+		return nil, E(KindNotFound, CodeOfficeNotFound, "office", id)
+	}
+	if day := os.localDay(c.now); os.rt.Day != day {
+		roll := &txn{q: c.q, w: c.w, now: c.now, meta: Meta{Principal: System()}, batch: c.batch}
+		roll.rollDay(os, day)
+		roll.commit()
+	}
+	return os, nil
+}
