@@ -132,6 +132,7 @@ func (x putCmd) run(c *txn) (any, error) {
 		return nil, err
 	}
 	c.put(configChange{cat})
+	c.cats = map[string]*catalog{x.Office: cat}
 	id := x.Office
 	switch x.Kind {
 	case "service":
@@ -267,6 +268,7 @@ func (x importCmd) run(c *txn) (any, error) {
 		cat := cats[id]
 		isNew := c.w.offices[id] == nil
 		c.put(configChange{cat})
+		c.cats = cats
 		data, _ := json.Marshal(cat.cfg)
 		c.emit(id, EventConfigChanged, func(e *Event) { e.Config = &ConfigEntry{Kind: "document", ID: id, Data: data} })
 		if isNew {

@@ -157,7 +157,7 @@ func (o *Office) Validate() error {
 
 func (s *Settings) validate(field string) error {
 	ranges := []struct {
-		name     string
+		name      string
 		v, lo, hi int
 	}{
 		{"wait_norm_minutes", s.WaitNormMinutes, 1, 480},

@@ -50,7 +50,7 @@ type Queue struct {
 	last time.Time
 
 	mu   sync.RWMutex
-	r    *world            // committed state, guarded by mu
+	r    *world              // committed state, guarded by mu
 	ring map[string][]*Event // recent committed events per office, guarded by mu
 }
 
@@ -331,8 +331,9 @@ type txn struct {
 	now     time.Time
 	meta    Meta
 	pending []change
-	seqs    map[string]uint64 // events staged per office
-	ids     uint64            // ticket ids staged
+	seqs    map[string]uint64   // events staged per office
+	ids     uint64              // ticket ids staged
+	cats    map[string]*catalog // offices created by this command
 	batch   *[]change
 }
 
@@ -358,18 +359,16 @@ func (c *txn) emit(office string, typ EventType, fill func(e *Event)) *Event {
 		c.seqs = map[string]uint64{}
 	}
 	var base uint64
-	if office == "" {
+	day := c.now.UTC().Format(time.DateOnly)
+	if os := c.w.offices[office]; os != nil {
+		base, day = os.seq, os.localDay(c.now)
+	} else if office == "" {
 		base = c.w.sysSeq
-	} else {
-		base = c.w.offices[office].seq
+	} else if cat := c.cats[office]; cat != nil {
+		day = cat.day(c.now) // an office being created in this command
 	}
 	c.seqs[office]++
-	e := &Event{Seq: base + c.seqs[office], Office: office, Type: typ, At: c.now, Actor: c.meta.actor()}
-	if office != "" {
-		e.Day = c.w.offices[office].localDay(c.now)
-	} else {
-		e.Day = c.now.UTC().Format(time.DateOnly)
-	}
+	e := &Event{Seq: base + c.seqs[office], Office: office, Type: typ, At: c.now, Day: day, Actor: c.meta.actor()}
 	if fill != nil {
 		fill(e)
 	}

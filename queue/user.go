@@ -214,14 +214,14 @@ func (c *Client) Perms() []Perm {
 
 // Principal is an authenticated caller as the engine sees it.
 type Principal struct {
-	Kind    string `json:"kind" doc:"user, client or system"`
-	ID      string `json:"id"`
-	Name    string `json:"name"`
-	Role    Role   `json:"role,omitempty"`
+	Kind    string     `json:"kind" doc:"user, client or system"`
+	ID      string     `json:"id"`
+	Name    string     `json:"name"`
+	Role    Role       `json:"role,omitempty"`
 	Client  ClientKind `json:"client,omitempty"`
-	Office  string `json:"office,omitempty" doc:"empty means every office"`
-	Windows []int  `json:"windows,omitempty"`
-	Perms   []Perm `json:"perms"`
+	Office  string     `json:"office,omitempty" doc:"empty means every office"`
+	Windows []int      `json:"windows,omitempty"`
+	Perms   []Perm     `json:"perms"`
 }
 
 // Can reports whether the principal holds permission p in office.

@@ -171,24 +171,24 @@ type idemChange struct {
 type eventChange struct{ e *Event }
 type nextIDChange struct{ n uint64 }
 
-func (c ticketChange) apply(w *world)   { w.putTicket(c.t) }
-func (c ticketChange) addTo(b *Batch)   { b.Tickets = append(b.Tickets, c.t) }
-func (c windowChange) apply(w *world)   { w.offices[c.ws.Office].windows[c.ws.Number] = c.ws }
-func (c windowChange) addTo(b *Batch)   { b.Windows = append(b.Windows, c.ws) }
-func (c configChange) apply(w *world)   { w.putCatalog(c.cat) }
-func (c configChange) addTo(b *Batch)   { b.Configs = append(b.Configs, c.cat.cfg) }
-func (c userChange) apply(w *world)     { w.putUser(c.u) }
-func (c userChange) addTo(b *Batch)     { b.Users = append(b.Users, c.u) }
-func (c clientChange) apply(w *world)   { w.clients[c.c.ID] = c.c }
-func (c clientChange) addTo(b *Batch)   { b.Clients = append(b.Clients, c.c) }
-func (c bookingChange) apply(w *world)  { w.putBooking(c.b) }
-func (c bookingChange) addTo(b *Batch)  { b.Bookings = append(b.Bookings, c.b) }
-func (c nextIDChange) apply(w *world)   { w.nextID = c.n }
-func (c nextIDChange) addTo(b *Batch)   { b.NextTicketID = c.n }
-func (c credChange) addTo(b *Batch)     { b.Creds = append(b.Creds, CredChange{Hash: c.hash, Cred: c.c}) }
-func (c eventChange) addTo(b *Batch)    { b.Events = append(b.Events, c.e) }
-func (c runtimeChange) addTo(b *Batch)  {} // the runtime is written whole, see batchOf
-func (c runtimeChange) apply(w *world)  { w.offices[c.office].setRuntime(c) }
+func (c ticketChange) apply(w *world)  { w.putTicket(c.t) }
+func (c ticketChange) addTo(b *Batch)  { b.Tickets = append(b.Tickets, c.t) }
+func (c windowChange) apply(w *world)  { w.offices[c.ws.Office].windows[c.ws.Number] = c.ws }
+func (c windowChange) addTo(b *Batch)  { b.Windows = append(b.Windows, c.ws) }
+func (c configChange) apply(w *world)  { w.putCatalog(c.cat) }
+func (c configChange) addTo(b *Batch)  { b.Configs = append(b.Configs, c.cat.cfg) }
+func (c userChange) apply(w *world)    { w.putUser(c.u) }
+func (c userChange) addTo(b *Batch)    { b.Users = append(b.Users, c.u) }
+func (c clientChange) apply(w *world)  { w.clients[c.c.ID] = c.c }
+func (c clientChange) addTo(b *Batch)  { b.Clients = append(b.Clients, c.c) }
+func (c bookingChange) apply(w *world) { w.putBooking(c.b) }
+func (c bookingChange) addTo(b *Batch) { b.Bookings = append(b.Bookings, c.b) }
+func (c nextIDChange) apply(w *world)  { w.nextID = c.n }
+func (c nextIDChange) addTo(b *Batch)  { b.NextTicketID = c.n }
+func (c credChange) addTo(b *Batch)    { b.Creds = append(b.Creds, CredChange{Hash: c.hash, Cred: c.c}) }
+func (c eventChange) addTo(b *Batch)   { b.Events = append(b.Events, c.e) }
+func (c runtimeChange) addTo(b *Batch) {} // the runtime is written whole, see batchOf
+func (c runtimeChange) apply(w *world) { w.offices[c.office].setRuntime(c) }
 func (c credChange) apply(w *world) {
 	if c.c == nil {
 		delete(w.creds, c.hash)
