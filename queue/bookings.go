@@ -110,7 +110,7 @@ func (x bookCmd) run(c *txn) (any, error) {
 		code = randomDigits(10)
 	}
 	b := &Booking{ID: c.newTicketID(), Office: x.Office, Service: s.ID, Purpose: r.Purpose, Category: r.Category,
-		At: r.At, Day: day, Code: code, Name: strings.TrimSpace(r.Name), Phone: phone, CaseID: r.CaseID,
+		At: r.At.UTC(), Day: day, Code: code, Name: strings.TrimSpace(r.Name), Phone: phone, CaseID: r.CaseID,
 		Status: BookingBooked, Created: c.now, By: c.principal().ID}
 	c.put(bookingChange{b})
 	c.emit(x.Office, EventBookingCreated, func(e *Event) { e.Booking = b })

@@ -73,7 +73,7 @@ func DefaultSettings() Settings {
 		CategoryWeight:      30,
 		RankWeight:          10,
 		OverNormFactor:      1,
-		BookingWeight:       20,
+		BookingWeight:       60,
 		RecallLimit:         3,
 		MaxPostponeMinutes:  240,
 		CheckinEarlyMinutes: 30,

@@ -212,9 +212,10 @@ func (q *Queue) loop(every time.Duration) {
 	}
 }
 
-// clock returns the time for the next command, never earlier than the last.
+// clock returns the time for the next command, in UTC and never earlier than
+// the last (a clock stepped back must not reorder the journal).
 func (q *Queue) clock() time.Time {
-	t := q.now()
+	t := q.now().UTC()
 	if t.Before(q.last) {
 		t = q.last
 	}

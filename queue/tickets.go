@@ -560,7 +560,7 @@ func (x ticketCmd) run(c *txn) (any, error) {
 	}
 	c.put(ticketChange{n})
 	var nws *WindowState
-	if t.Window != 0 && n.Window == 0 {
+	if t.Window != 0 && n.Status != StatusCalled && n.Status != StatusServing {
 		if ws := os.windowState(t.Window); ws.Ticket == t.ID {
 			w := *ws
 			w.Ticket = ""

@@ -115,14 +115,15 @@ func (x closeDayCmd) run(c *txn) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := c.closeTickets(os, x.Reason)
+	n := c.closeTickets(os, x.Reason, "")
 	c.put(runtimeChange{office: x.Office, key: "closed", closed: true})
 	c.emit(x.Office, EventDayClosed, func(e *Event) { e.Reason = x.Reason })
 	return DayClosed{Office: x.Office, Day: os.rt.Day, Closed: n}, nil
 }
 
-// closeTickets closes every active ticket and every window of os.
-func (c *txn) closeTickets(os *officeState, reason string) int {
+// closeTickets closes every active ticket and every window of os. The events
+// belong to day when it is set (the day that ended), else to today.
+func (c *txn) closeTickets(os *officeState, reason, day string) int {
 	if reason == "" {
 		reason = "day_closed"
 	}
@@ -134,11 +135,23 @@ func (c *txn) closeTickets(os *officeState, reason string) int {
 		}
 		n++
 		c.put(ticketChange{nt})
-		c.emit(t.Office, EventTicketClosed, func(e *Event) { e.Ticket, e.Reason = nt, reason })
+		c.emit(t.Office, EventTicketClosed, func(e *Event) {
+			e.Ticket, e.Reason = nt, reason
+			if day != "" {
+				e.Day = day
+			}
+		})
 	}
 	for _, ws := range os.windows {
 		if ws.Status != WindowClosed || ws.Ticket != "" {
-			c.setWindow(os, &WindowState{Office: ws.Office, Number: ws.Number, Status: WindowClosed, Since: c.now}, EventWindowClosed, reason)
+			nws := &WindowState{Office: ws.Office, Number: ws.Number, Status: WindowClosed, Since: c.now}
+			c.put(windowChange{nws})
+			c.emit(ws.Office, EventWindowClosed, func(e *Event) {
+				e.Window, e.Reason = nws, reason
+				if day != "" {
+					e.Day = day
+				}
+			})
 		}
 	}
 	return n
@@ -147,9 +160,8 @@ func (c *txn) closeTickets(os *officeState, reason string) int {
 // rollDay starts a new local day for os: what was left of the old day is
 // closed, and numbering starts again.
 func (c *txn) rollDay(os *officeState, day string) {
-	if os.rt.Day != "" {
-		c.closeTickets(os, "day_end")
-		old := os.rt.Day
+	if old := os.rt.Day; old != "" {
+		c.closeTickets(os, "day_end", old)
 		c.emit(os.cat.cfg.Office.ID, EventDayClosed, func(e *Event) { e.Reason = "day_end"; e.Day = old })
 	}
 	c.put(runtimeChange{office: os.cat.cfg.Office.ID, day: day})

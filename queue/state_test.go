@@ -1,0 +1,137 @@
+package queue
+
+import (
+	"testing"
+	"time"
+)
+
+var t0 = time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
+
+// ticketIn returns a ticket in status s, as the engine would have left it.
+func ticketIn(s Status) *Ticket {
+	t := &Ticket{ID: "1", Office: "o", Number: "А001", Service: "a", Status: s,
+		IssuedAt: t0, QueuedAt: t0, QueueKey: t0}
+	switch s {
+	case StatusCalled:
+		t.Window, t.Operator, t.CalledAt = 3, "op", t0.Add(time.Minute)
+	case StatusServing:
+		t.Window, t.Operator, t.CalledAt, t.StartedAt = 3, "op", t0.Add(time.Minute), t0.Add(2*time.Minute)
+	case StatusPostponed:
+		t.PostponedUntil = t0.Add(time.Hour)
+	case StatusDone, StatusNoShow, StatusCancelled, StatusClosed:
+		t.ClosedAt = t0
+	}
+	return t
+}
+
+// TestApplyEveryStatusAndAction checks the whole state machine: each action
+// from each status either gives the expected status or is refused with
+// ticket_wrong_state, and never changes the ticket it was given.
+func TestApplyEveryStatusAndAction(t *testing.T) {
+	want := map[Action]map[Status]Status{
+		ActCall:     {StatusWaiting: StatusCalled, StatusPostponed: StatusCalled},
+		ActRecall:   {StatusCalled: StatusCalled},
+		ActStart:    {StatusCalled: StatusServing},
+		ActPostpone: {StatusCalled: StatusPostponed, StatusServing: StatusPostponed},
+		ActReturn:   {StatusPostponed: StatusWaiting},
+		ActFinish:   {StatusCalled: StatusDone, StatusServing: StatusDone},
+		ActRedirect: {StatusWaiting: StatusWaiting, StatusCalled: StatusWaiting, StatusServing: StatusWaiting, StatusPostponed: StatusWaiting},
+		ActBind:     {StatusWaiting: StatusWaiting, StatusPostponed: StatusPostponed},
+		ActNoShow:   {StatusCalled: StatusNoShow},
+		ActCancel:   {StatusWaiting: StatusCancelled, StatusCalled: StatusCancelled, StatusPostponed: StatusCancelled},
+		ActClose:    {StatusWaiting: StatusClosed, StatusCalled: StatusClosed, StatusServing: StatusClosed, StatusPostponed: StatusClosed},
+	}
+	for _, a := range Actions() {
+		for _, s := range Statuses() {
+			t.Run(string(a)+"/"+string(s), func(t *testing.T) {
+				in := ticketIn(s)
+				before := *in
+				o := op{act: a, window: 5, operator: "op5", until: t0.Add(10 * time.Minute), service: "b"}
+				got, err := apply(in, o, t0.Add(time.Hour))
+				if in.Status != before.Status || in.Window != before.Window || in.Service != before.Service {
+					t.Fatalf("apply changed its input: %+v", in)
+				}
+				exp, ok := want[a][s]
+				if !ok {
+					if ErrorCode(err) != CodeTicketWrongState {
+						t.Fatalf("got %v, %v; want ticket_wrong_state", got, err)
+					}
+					if Allowed(s, a) {
+						t.Fatalf("Allowed(%s, %s) = true for a refused action", s, a)
+					}
+					return
+				}
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				if got.Status != exp {
+					t.Fatalf("status = %s, want %s", got.Status, exp)
+				}
+				if got.Status.Active() == !got.ClosedAt.IsZero() {
+					t.Fatalf("active=%v but closed_at=%v", got.Status.Active(), got.ClosedAt)
+				}
+				if got.Status != StatusCalled && got.Status != StatusServing && got.Status != StatusNoShow && got.Status != StatusClosed && got.Status != StatusCancelled && got.Window != 0 {
+					t.Fatalf("status %s keeps window %d", got.Status, got.Window)
+				}
+			})
+		}
+	}
+}
+
+func TestRecallLimitMakesNoShow(t *testing.T) {
+	in := ticketIn(StatusCalled)
+	for i := 1; i <= 3; i++ {
+		n, err := apply(in, op{act: ActRecall, recallMax: 3}, t0)
+		if err != nil || n.Status != StatusCalled || n.Recalls != i {
+			t.Fatalf("recall %d: %+v %v", i, n, err)
+		}
+		in = n
+	}
+	n, err := apply(in, op{act: ActRecall, recallMax: 3}, t0)
+	if err != nil || n.Status != StatusNoShow || n.Reason != "recall_limit" {
+		t.Fatalf("fourth recall: %+v %v", n, err)
+	}
+}
+
+func TestFinishGoesToNextStepThenReturns(t *testing.T) {
+	// Served at "a", redirected to "pay" with return, finished there: back to
+	// "a" at the window that sent the visitor, with the old place.
+	in := ticketIn(StatusServing)
+	in.Steps = []string{"c"}
+	r, err := apply(in, op{act: ActRedirect, service: "pay", back: true, by: "op"}, t0.Add(3*time.Minute))
+	if err != nil || r.Service != "pay" || len(r.Returns) != 1 || r.QueueKey != t0.Add(3*time.Minute) {
+		t.Fatalf("redirect: %+v %v", r, err)
+	}
+	r.Status, r.Window, r.CalledAt, r.StartedAt = StatusServing, 7, t0.Add(4*time.Minute), t0.Add(4*time.Minute)
+	b, err := apply(r, op{act: ActFinish}, t0.Add(6*time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Status != StatusWaiting || b.Service != "a" || b.BoundWindow != 3 || len(b.Returns) != 0 {
+		t.Fatalf("after pay: %+v", b)
+	}
+	if len(b.History) != 1 || b.History[0].Service != "pay" || b.History[0].Window != 7 {
+		t.Fatalf("history: %+v", b.History)
+	}
+	b.Status, b.Window, b.CalledAt = StatusCalled, 3, t0.Add(7*time.Minute)
+	c, err := apply(b, op{act: ActFinish, next: []string{"x"}}, t0.Add(9*time.Minute))
+	if err != nil || c.Service != "x" || len(c.Steps) != 1 || c.Steps[0] != "c" || c.QueueKey != t0.Add(9*time.Minute) {
+		t.Fatalf("next step: %+v %v", c, err)
+	}
+	if got := c.History[1].StartedAt; got != t0.Add(7*time.Minute) {
+		t.Fatalf("finish without start: started_at = %v, want the call time", got)
+	}
+}
+
+func TestCanonNumber(t *testing.T) {
+	for _, c := range []struct{ a, b string }{
+		{"А042", "A042"}, {"а42", "А042"}, {"П 7", "П007"}, {"ВС-010", "BC10"},
+	} {
+		if canonNumber(c.a) != canonNumber(c.b) {
+			t.Errorf("canon(%q)=%q != canon(%q)=%q", c.a, canonNumber(c.a), c.b, canonNumber(c.b))
+		}
+	}
+	if canonNumber("А042") == canonNumber("Б042") {
+		t.Error("different prefixes compare equal")
+	}
+}
