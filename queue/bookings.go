@@ -190,6 +190,9 @@ func (x checkInCmd) run(c *txn) (any, error) {
 		return -1
 	}, x.Code)
 	b := c.w.bookings[c.w.bookingCodes[code]]
+	if u := c.w.usedCodes[code]; b == nil && u != nil && u.Office == x.Office {
+		return nil, E(KindConflict, CodeBookingUsed, "status", string(u.Status))
+	}
 	if code == "" || b == nil || b.Office != x.Office {
 		return nil, E(KindNotFound, CodeBookingNotFound, "code", x.Code)
 	}

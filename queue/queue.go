@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
+	"slices"
 	"sync"
 	"time"
 )
@@ -396,6 +397,9 @@ func (c *txn) principal() *Principal {
 // require fails unless the caller holds perm in office.
 func (c *txn) require(perm Perm, office string) error {
 	p := c.principal()
+	if !slices.Contains(p.Perms, perm) {
+		return E(KindForbidden, CodeForbidden, "perm", string(perm))
+	}
 	if p.Office != "" && office != "" && p.Office != office {
 		return E(KindForbidden, CodeOfficeForbidden)
 	}

@@ -19,6 +19,7 @@ type world struct {
 	creds        map[string]*Credential // token hash → credential
 	bookings     map[string]*Booking    // status booked only
 	bookingCodes map[string]string      // code → booking id
+	usedCodes    map[string]*Booking    // code → a booking no longer open, to say so at a second check-in
 	codes        map[string]string      // page code → ticket id, active tickets
 	idem         map[string]*IdemRecord
 	nextID       uint64
@@ -62,6 +63,7 @@ func newWorld() *world {
 		creds:        map[string]*Credential{},
 		bookings:     map[string]*Booking{},
 		bookingCodes: map[string]string{},
+		usedCodes:    map[string]*Booking{},
 		codes:        map[string]string{},
 		idem:         map[string]*IdemRecord{},
 	}
@@ -259,6 +261,14 @@ func (w *world) putBooking(b *Booking) {
 		w.bookingCodes[b.Code] = b.ID
 	} else {
 		delete(w.bookings, b.ID)
+		w.usedCodes[b.Code] = b
+		if len(w.usedCodes) > 10000 { // keep about two days of them
+			for code, u := range w.usedCodes {
+				if u.At.Before(b.At.Add(-48 * time.Hour)) {
+					delete(w.usedCodes, code)
+				}
+			}
+		}
 	}
 }
 
