@@ -4,6 +4,7 @@ package queuetest
 
 import (
 	"context"
+	"os/exec"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -161,4 +162,16 @@ func (e *Env) MustSetup() {
 	if _, err := e.Q.Import(context.Background(), Admin(), doc); err != nil {
 		e.tb.Fatal(err)
 	}
+}
+
+// MustTool returns the path of an external program a test needs (chromium,
+// zbarimg, socat…). A missing tool fails the test, never skips it: the
+// README and .ci/run install every one of them.
+func MustTool(tb testing.TB, name, debianPackage string) string {
+	tb.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		tb.Fatalf("%s is needed by this test: apt-get install -y %s", name, debianPackage)
+	}
+	return p
 }

@@ -1,0 +1,142 @@
+package escpos_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"github.com/talon-queue/talon/queue/queuetest"
+	"os"
+	"os/exec"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/talon-queue/talon/integrations/escpos"
+	"github.com/talon-queue/talon/kiosk"
+)
+
+// MustPTYPair starts socat with two linked pseudo-terminals and returns their
+// paths. socat is stopped when the test ends.
+func MustPTYPair(tb testing.TB) (string, string) {
+	tb.Helper()
+	bin := queuetest.MustTool(tb, "socat", "socat")
+	cmd := exec.Command(bin, "-d", "-d", "pty,raw,echo=0", "pty,raw,echo=0")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		tb.Fatalf("socat: %v", err)
+	}
+	tb.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	ptyRe := regexp.MustCompile(`PTY is (\S+)`)
+	found := make(chan []string, 1)
+	go func() {
+		var ptys []string
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			if m := ptyRe.FindStringSubmatch(sc.Text()); m != nil {
+				ptys = append(ptys, m[1])
+			}
+			if bytes.Contains(sc.Bytes(), []byte("starting data transfer loop")) {
+				found <- ptys
+				break
+			}
+		}
+		for sc.Scan() { // keep draining so socat never blocks on stderr
+		}
+	}()
+	select {
+	case ptys := <-found:
+		if len(ptys) != 2 {
+			tb.Fatalf("socat reported ptys %q", ptys)
+		}
+		return ptys[0], ptys[1]
+	case <-time.After(10 * time.Second):
+		tb.Fatal("socat did not report its pseudo-terminals")
+		return "", ""
+	}
+}
+
+// MustFakeSerial serves a fake printer on the far end of a pty pair.
+func MustFakeSerial(tb testing.TB, path string, reply replyFunc) *fakePrinter {
+	tb.Helper()
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	fake := newFake(reply)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		fake.serve(f)
+	}()
+	tb.Cleanup(func() {
+		f.Close()
+		<-done
+	})
+	return fake
+}
+
+func TestSerialEncoderBytes(t *testing.T) {
+	near, far := MustPTYPair(t)
+	fake := MustFakeSerial(t, far, ready)
+	conn, err := escpos.Serial(near, 115200)(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var e escpos.Encoder
+	e.Init()
+	e.CodePage(17)
+	e.Line("Талон №42 «А»")
+	e.Cut()
+	want := []byte{0x1b, 0x40, 0x1b, 0x74, 17,
+		0x92, 0xa0, 0xab, 0xae, 0xad, ' ', 0xfc, '4', '2', ' ', '"', 0x80, '"', 0x0a,
+		0x1d, 0x56, 66, 0}
+	if _, err := conn.Write(e.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	// The reply to a status query proves the bytes before it have arrived.
+	if _, err := conn.Write(escpos.StatusQuery(1)); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.SetDeadline(time.Now().Add(5 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	var b [1]byte
+	if n, err := conn.Read(b[:]); n != 1 || b[0] != stOK {
+		t.Fatalf("status reply = %#x, %v", b[0], err)
+	}
+	want = append(want, escpos.StatusQuery(1)...)
+	if got := fake.received(); !bytes.Equal(got, want) {
+		t.Errorf("far end got % x\nwant        % x", got, want)
+	}
+}
+
+func TestPrintSerial(t *testing.T) {
+	near, far := MustPTYPair(t)
+	fake := MustFakeSerial(t, far, ready)
+	prof := MustProfile(t, "generic-escpos-80-raster")
+	p := &escpos.Printer{Profile: prof, Dial: escpos.Serial(near, 115200)}
+	r := sampleReceipt()
+	if err := p.Print(context.Background(), r); err != nil {
+		t.Fatalf("Print = %v", err)
+	}
+	if got, want := fake.received(), cat(queries(), MustEncode(t, prof, r), queries()); !bytes.Equal(got, want) {
+		t.Errorf("far end got %d bytes, want %d", len(got), len(want))
+	}
+}
+
+func TestPrintSerialSilent(t *testing.T) {
+	near, far := MustPTYPair(t)
+	fake := MustFakeSerial(t, far, func(byte, int) (byte, bool) { return 0, false })
+	p := &escpos.Printer{Profile: MustProfile(t, "generic-escpos-80"), Dial: escpos.Serial(near, 9600), ReplyTimeout: 300 * time.Millisecond}
+	wantCode(t, p.Print(context.Background(), sampleReceipt()), kiosk.CodePrinterNoAnswer, false)
+	if got := fake.received(); bytes.Contains(got, []byte{0x1b, 0x40}) {
+		t.Errorf("ticket sent to a silent printer: % x", got)
+	}
+}
