@@ -39,6 +39,24 @@ func (q *Queue) CheckInvariants() error {
 		if !reflect.DeepEqual(os.rt, d.rt) {
 			return fmt.Errorf("office %s: runtime %+v in memory, %+v on disk", id, os.rt, d.rt)
 		}
+		for _, t := range os.tickets {
+			if t.Status != StatusWaiting {
+				continue
+			}
+			// aheadOf counts by binary search; the full ranking must agree.
+			me, _ := os.score(t, 1, q.now(), false)
+			want := 0
+			for _, c := range os.ranking(t.Service, q.now()) {
+				if c.t.ID != t.ID && better(c, candidate{t: t, score: me}) < 0 {
+					want++
+				}
+			}
+			if t.BoundWindow == 0 {
+				if got := os.aheadOf(t, q.now()); got != want {
+					return fmt.Errorf("ticket %s: %d ahead by search, %d by ranking", t.Number, got, want)
+				}
+			}
+		}
 		for n, ws := range os.windows {
 			if !reflect.DeepEqual(ws, d.windows[n]) {
 				return fmt.Errorf("office %s window %d: %+v in memory, %+v on disk", id, n, ws, d.windows[n])

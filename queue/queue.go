@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -50,6 +51,13 @@ type Queue struct {
 	w    *world
 	last time.Time
 
+	// Pipelined group commit: the loop applies a batch to w and hands it to
+	// the committer, then applies the next batch while the first syncs.
+	commits  chan *inflight
+	inflight sync.WaitGroup // batches handed over and not yet answered
+	epoch    uint64         // the writer's generation of w; a reload starts a new one
+	failed   atomic.Uint64  // the epoch whose commit failed; its later batches fail too
+
 	mu   sync.RWMutex
 	r    *world              // committed state, guarded by mu
 	ring map[string][]*Event // recent committed events per office, guarded by mu
@@ -87,11 +95,13 @@ func Open(store Store, o Options) (*Queue, error) {
 	}
 	q := &Queue{store: store, now: o.Now, log: o.Logger, max: o.MaxBatch, recent: o.RecentEvents,
 		in: make(chan *request, o.MaxBatch), stop: make(chan struct{}), done: make(chan struct{}),
-		hub: newHub(), ring: map[string][]*Event{}}
+		hub: newHub(), ring: map[string][]*Event{}, commits: make(chan *inflight, 1), epoch: 1}
 	if err := q.reload(); err != nil {
 		return nil, err
 	}
-	go q.loop(o.TickEvery)
+	committed := make(chan struct{})
+	go q.committer(committed)
+	go q.loop(o.TickEvery, committed)
 	return q, nil
 }
 
@@ -173,17 +183,20 @@ func run[R any](ctx context.Context, q *Queue, m Meta, cmd command) (R, error) {
 	return out, nil
 }
 
-func (q *Queue) loop(every time.Duration) {
-	defer close(q.done)
+func (q *Queue) loop(every time.Duration, committed <-chan struct{}) {
+	defer func() {
+		close(q.commits)
+		<-committed
+		close(q.done)
+	}()
 	var tick <-chan time.Time
 	if every > 0 {
 		t := time.NewTicker(every)
 		defer t.Stop()
 		tick = t.C
 	}
-	batch := make([]*request, 0, q.max)
 	for {
-		batch = batch[:0]
+		batch := make([]*request, 0, 8)
 		select {
 		case r := <-q.in:
 			batch = append(batch, r)
@@ -224,9 +237,30 @@ func (q *Queue) clock() time.Time {
 	return t
 }
 
-// process runs a batch of commands against the writer's world, commits their
-// changes in one transaction, and answers each caller.
+// inflight is a batch applied to the writer's world and waiting for its
+// commit.
+type inflight struct {
+	reqs    []*request
+	changes []change
+	batch   *Batch
+	epoch   uint64
+}
+
+// process runs a batch of commands against the writer's world and hands
+// their changes to the committer. Every batch goes through the committer,
+// also one without changes: an answer read from uncommitted state (a
+// replay, "queue empty") must not overtake the commit it depends on.
 func (q *Queue) process(reqs []*request) {
+	if q.failed.Load() == q.epoch {
+		// A commit failed: w holds changes that are not on disk. Wait for
+		// the batches still in flight (they fail too), then start again
+		// from the store.
+		q.inflight.Wait()
+		if err := q.reload(); err != nil {
+			q.log.Error("reload after failed commit", "err", err)
+		}
+		q.epoch++
+	}
 	var changes []change
 	for _, r := range reqs {
 		var key string
@@ -259,24 +293,41 @@ func (q *Queue) process(reqs []*request) {
 		}
 		r.out = out
 	}
+	f := &inflight{reqs: reqs, changes: changes, epoch: q.epoch}
 	if len(changes) > 0 {
-		b := batchOf(changes, q.w)
-		if err := q.store.Commit(b); err != nil {
-			q.log.Error("commit failed; state reloaded from the store", "err", err, "commands", len(reqs))
-			if lerr := q.reload(); lerr != nil {
-				q.log.Error("reload after failed commit", "err", lerr)
+		f.batch = batchOf(changes, q.w)
+	}
+	q.inflight.Add(1)
+	q.commits <- f
+}
+
+// committer writes batches in the order the writer applied them, makes them
+// visible to readers and subscribers, and answers their callers. When a
+// commit fails, it and every later batch of the same epoch fail with
+// unavailable, and the writer reloads its world from the store.
+func (q *Queue) committer(done chan<- struct{}) {
+	defer close(done)
+	for f := range q.commits {
+		ok := f.epoch != q.failed.Load()
+		if ok && f.batch != nil {
+			if err := q.store.Commit(f.batch); err != nil {
+				q.log.Error("commit failed; state reloaded from the store", "err", err, "commands", len(f.reqs))
+				q.failed.Store(f.epoch)
+				ok = false
 			}
-			for _, r := range reqs {
-				if r.err == nil {
+		}
+		if !ok {
+			for _, r := range f.reqs {
+				if r.err == nil || ErrorKind(r.err) != KindInvalid {
 					r.err, r.out, r.replay = E(KindUnavailable, CodeUnavailable), nil, nil
 				}
 			}
-		} else {
+		} else if f.batch != nil {
 			q.mu.Lock()
-			for _, ch := range changes {
+			for _, ch := range f.changes {
 				ch.apply(q.r)
 			}
-			for _, e := range b.Events {
+			for _, e := range f.batch.Events {
 				ring := append(q.ring[e.Office], e)
 				if len(ring) > q.recent {
 					ring = append(ring[:0:0], ring[len(ring)-q.recent/2:]...)
@@ -284,11 +335,12 @@ func (q *Queue) process(reqs []*request) {
 				q.ring[e.Office] = ring
 			}
 			q.mu.Unlock()
-			q.hub.publish(b.Events)
+			q.hub.publish(f.batch.Events)
 		}
-	}
-	for _, r := range reqs {
-		close(r.done)
+		for _, r := range f.reqs {
+			close(r.done)
+		}
+		q.inflight.Done()
 	}
 }
 

@@ -142,25 +142,6 @@ func (os *officeState) ranking(service string, now time.Time) []candidate {
 	return cs
 }
 
-// place estimates the place of waiting ticket t: how many are ahead and the
-// minutes until the call, from the service's moving average service time and
-// the windows open for it.
-func (os *officeState) place(t *Ticket, now time.Time) Placed {
-	if t.Status != StatusWaiting {
-		return Placed{}
-	}
-	ahead := 0
-	for _, c := range os.ranking(t.Service, now) {
-		if c.t.ID == t.ID {
-			break
-		}
-		ahead++
-	}
-	return Placed{Ahead: ahead, WaitMinutes: os.estimate(t.Service, ahead)}
-}
-
-// estimate returns the minutes until a visitor with ahead people before them
-// in service is called.
 func (os *officeState) estimate(service string, ahead int) int {
 	per := os.avg[service]
 	if per == 0 {

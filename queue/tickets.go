@@ -6,6 +6,7 @@ import (
 	"encoding/base32"
 	"fmt"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -202,10 +203,32 @@ func (os *officeState) aheadOf(t *Ticket, now time.Time) int {
 	}
 	me, _ := os.score(t, 1, now, false)
 	mine := candidate{t: t, score: me}
+	ahead := func(o *Ticket) bool {
+		s, _ := os.score(o, 1, now, false)
+		return o.ID != t.ID && better(candidate{t: o, score: s}, mine) < 0
+	}
 	n := 0
-	for _, c := range os.ranking(t.Service, now) {
-		if c.t.ID != t.ID && better(c, mine) < 0 {
-			n++
+	if q := os.queues[t.Service]; q != nil {
+		for k, l := range q.buckets {
+			if k.booked { // an appointment's weight comes at its own time: count one by one
+				for _, o := range l.items {
+					if ahead(o) {
+						n++
+					}
+				}
+				continue
+			}
+			// Without appointments the score falls along a bucket (the
+			// longest waiting first), so the tickets ahead are a prefix:
+			// an issue costs O(log n), not a scan of the whole queue.
+			n += sort.Search(len(l.items), func(i int) bool { return !ahead(l.items[i]) })
+		}
+	}
+	for _, l := range os.bound { // bound tickets go first at their window
+		for _, o := range l.items {
+			if o.Service == t.Service && o.ID != t.ID {
+				n++
+			}
 		}
 	}
 	return n
