@@ -296,6 +296,12 @@ func (q *Queue) process(reqs []*request) {
 	f := &inflight{reqs: reqs, changes: changes, epoch: q.epoch}
 	if len(changes) > 0 {
 		f.batch = batchOf(changes, q.w)
+		if p, ok := q.store.(Preparer); ok {
+			if err := p.Prepare(f.batch); err != nil {
+				q.log.Error("prepare failed; state reloaded from the store", "err", err, "commands", len(reqs))
+				q.failed.Store(q.epoch) // the committer fails this batch
+			}
+		}
 	}
 	q.inflight.Add(1)
 	q.commits <- f

@@ -3,9 +3,11 @@ package queue
 import (
 	"cmp"
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -175,12 +177,20 @@ func (q *Queue) Ticket(p *Principal, id string) (TicketView, error) {
 // TicketByCode returns a ticket by the code of its live page, for the
 // applicant who holds it. Personal data is left out. Returns ticket_not_found.
 func (q *Queue) TicketByCode(code string) (TicketView, error) {
-	if v, ok, err := q.activeTicket(System(), func(w *world) string { return w.codes[code] }); ok || err != nil {
-		v.Ticket = *v.Public()
-		return v, err
+	id, _, ok := strings.Cut(code, "-")
+	if !ok || id == "" {
+		return TicketView{}, E(KindNotFound, CodeTicketNotFound)
 	}
-	t, err := q.store.TicketByCode(code)
-	if errors.Is(err, ErrNotStored) || code == "" {
+	same := func(t *Ticket) bool { return subtle.ConstantTimeCompare([]byte(t.Code), []byte(code)) == 1 }
+	if v, ok, err := q.activeTicket(System(), func(w *world) string { return id }); ok || err != nil {
+		if err != nil || !same(&v.Ticket) {
+			return TicketView{}, E(KindNotFound, CodeTicketNotFound)
+		}
+		v.Ticket = *v.Public()
+		return v, nil
+	}
+	t, err := q.store.Ticket(id)
+	if errors.Is(err, ErrNotStored) || (err == nil && !same(t)) {
 		return TicketView{}, E(KindNotFound, CodeTicketNotFound)
 	}
 	if err != nil {

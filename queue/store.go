@@ -22,10 +22,16 @@ type Store interface {
 	FirstSeq(office, day string) (uint64, bool, error)
 	// Ticket returns a ticket by id. Returns ErrNotStored when there is none.
 	Ticket(id string) (*Ticket, error)
-	// TicketByCode returns a ticket by its page code. Returns ErrNotStored.
-	TicketByCode(code string) (*Ticket, error)
 	// Booking returns a booking by id. Returns ErrNotStored.
 	Booking(id string) (*Booking, error)
+}
+
+// Preparer is a Store that can do the CPU work of a commit (encoding)
+// before the commit itself. The writer calls Prepare on each batch while the
+// previous batch is still syncing, so the two overlap.
+type Preparer interface {
+	// Prepare readies b for Commit and keeps what it made in b.Prepared.
+	Prepare(b *Batch) error
 }
 
 // ErrNotStored is returned by Store reads for a key that is not stored.
@@ -45,6 +51,9 @@ type Batch struct {
 	Idem         []*IdemRecord
 	IdemExpired  []string
 	NextTicketID uint64 // 0 when unchanged
+
+	// Prepared is the store's own encoding of the batch, from Preparer.
+	Prepared any
 }
 
 // Empty reports whether the batch writes nothing.

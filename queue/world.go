@@ -20,7 +20,6 @@ type world struct {
 	bookings     map[string]*Booking    // status booked only
 	bookingCodes map[string]string      // code → booking id
 	usedCodes    map[string]*Booking    // code → a booking no longer open, to say so at a second check-in
-	codes        map[string]string      // page code → ticket id, active tickets
 	idem         map[string]*IdemRecord
 	nextID       uint64
 	sysSeq       uint64 // Seq of the journal of people and clients
@@ -64,7 +63,6 @@ func newWorld() *world {
 		bookings:     map[string]*Booking{},
 		bookingCodes: map[string]string{},
 		usedCodes:    map[string]*Booking{},
-		codes:        map[string]string{},
 		idem:         map[string]*IdemRecord{},
 	}
 }
@@ -278,7 +276,6 @@ func (w *world) putTicket(t *Ticket) {
 	old := os.tickets[t.ID]
 	if old != nil {
 		os.unindex(old)
-		delete(w.codes, old.Code)
 		if len(t.History) > len(old.History) {
 			os.learn(t.History[len(t.History)-1])
 		}
@@ -289,9 +286,6 @@ func (w *world) putTicket(t *Ticket) {
 	}
 	os.tickets[t.ID] = t
 	os.index(t)
-	if t.Code != "" {
-		w.codes[t.Code] = t.ID
-	}
 }
 
 // learn folds a finished step into the service's moving average of service

@@ -1,7 +1,6 @@
 package bolt
 
 import (
-	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -30,7 +29,6 @@ var (
 	bWindows  = []byte("windows")
 	bTickets  = []byte("tickets")
 	bActive   = []byte("active")
-	bCodes    = []byte("codes")
 	bUsers    = []byte("users")
 	bClients  = []byte("clients")
 	bCreds    = []byte("creds")
@@ -43,7 +41,7 @@ var (
 	kSchema = []byte("schema")
 	kNextID = []byte("next_ticket_id")
 
-	allBuckets = [][]byte{bMeta, bOffices, bRuntime, bWindows, bTickets, bActive, bCodes, bUsers,
+	allBuckets = [][]byte{bMeta, bOffices, bRuntime, bWindows, bTickets, bActive, bUsers,
 		bClients, bCreds, bBookings, bBooked, bIdem, bEvents, bDays}
 )
 
@@ -203,9 +201,59 @@ func put(b *bolt.Bucket, k []byte, v any) error {
 	return b.Put(k, raw)
 }
 
+// prepared is a batch's tickets and events encoded ahead of its commit.
+type prepared struct {
+	tickets []encodedTicket // the last version of each ticket in the batch
+	events  [][]byte        // one per event of the batch, in order
+}
+
+type encodedTicket struct {
+	t   *queue.Ticket
+	raw []byte
+}
+
+var _ queue.Preparer = (*Store)(nil)
+
+// Prepare encodes the batch's tickets and events, the bulk of a commit's
+// CPU work, so that the engine can do it while the previous commit syncs.
+// A ticket changed twice in one batch is written once, in its last version.
+func (s *Store) Prepare(b *queue.Batch) error {
+	p := &prepared{events: make([][]byte, len(b.Events))}
+	last := make(map[string]int, len(b.Tickets))
+	for i, t := range b.Tickets {
+		last[t.ID] = i
+	}
+	for i, t := range b.Tickets {
+		if last[t.ID] != i {
+			continue
+		}
+		raw, err := json.Marshal(t)
+		if err != nil {
+			return fmt.Errorf("bolt: encode ticket %s: %w", t.ID, err)
+		}
+		p.tickets = append(p.tickets, encodedTicket{t, raw})
+	}
+	for i, e := range b.Events {
+		raw, err := json.Marshal(e)
+		if err != nil {
+			return fmt.Errorf("bolt: encode event %s/%d: %w", e.Office, e.Seq, err)
+		}
+		p.events[i] = raw
+	}
+	b.Prepared = p
+	return nil
+}
+
 // Commit writes the batch in one transaction; bbolt syncs it before Update
 // returns.
 func (s *Store) Commit(b *queue.Batch) error {
+	p, _ := b.Prepared.(*prepared)
+	if p == nil {
+		if err := s.Prepare(b); err != nil {
+			return err
+		}
+		p = b.Prepared.(*prepared)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	newDays := map[string]string{}
@@ -225,13 +273,14 @@ func (s *Store) Commit(b *queue.Batch) error {
 				return fmt.Errorf("put window %s/%d: %w", ws.Office, ws.Number, err)
 			}
 		}
-		tickets, active, codes := tx.Bucket(bTickets), tx.Bucket(bActive), tx.Bucket(bCodes)
-		for _, t := range b.Tickets {
+		tickets, active := tx.Bucket(bTickets), tx.Bucket(bActive)
+		for _, et := range p.tickets {
+			t := et.t
 			k, ok := idKey(t.ID)
 			if !ok {
 				return fmt.Errorf("ticket id %q is not numeric", t.ID)
 			}
-			if err := put(tickets, k, t); err != nil {
+			if err := tickets.Put(k, et.raw); err != nil {
 				return fmt.Errorf("put ticket %s: %w", t.ID, err)
 			}
 			var err error
@@ -242,11 +291,6 @@ func (s *Store) Commit(b *queue.Batch) error {
 			}
 			if err != nil {
 				return fmt.Errorf("index ticket %s: %w", t.ID, err)
-			}
-			if t.Code != "" && codes.Get([]byte(t.Code)) == nil {
-				if err := codes.Put([]byte(t.Code), k); err != nil {
-					return fmt.Errorf("index ticket code: %w", err)
-				}
 			}
 		}
 		for _, u := range b.Users {
@@ -303,7 +347,7 @@ func (s *Store) Commit(b *queue.Batch) error {
 				return fmt.Errorf("put next id: %w", err)
 			}
 		}
-		return s.putEvents(tx, b.Events, newDays)
+		return s.putEvents(tx, b.Events, p.events, newDays)
 	})
 	if err != nil {
 		return fmt.Errorf("bolt: commit: %w", err)
@@ -319,10 +363,10 @@ func (s *Store) Commit(b *queue.Batch) error {
 
 // putEvents appends events to their office logs and indexes the first event
 // of each local day.
-func (s *Store) putEvents(tx *bolt.Tx, events []*queue.Event, newDays map[string]string) error {
+func (s *Store) putEvents(tx *bolt.Tx, events []*queue.Event, raw [][]byte, newDays map[string]string) error {
 	var office string
 	var eb, db *bolt.Bucket
-	for _, e := range events {
+	for i, e := range events {
 		if eb == nil || e.Office != office {
 			office = e.Office
 			var err error
@@ -334,7 +378,7 @@ func (s *Store) putEvents(tx *bolt.Tx, events []*queue.Event, newDays map[string
 				return fmt.Errorf("days bucket %s: %w", office, err)
 			}
 		}
-		if err := put(eb, u64(e.Seq), e); err != nil {
+		if err := eb.Put(u64(e.Seq), raw[i]); err != nil {
 			return fmt.Errorf("put event %s/%d: %w", office, e.Seq, err)
 		}
 		last, ok := newDays[office]
@@ -474,19 +518,6 @@ func (s *Store) FirstSeq(office, day string) (uint64, bool, error) {
 func (s *Store) Ticket(id string) (*queue.Ticket, error) {
 	k, ok := idKey(id)
 	if !ok {
-		return nil, queue.ErrNotStored
-	}
-	return get[queue.Ticket](s, bTickets, k)
-}
-
-// TicketByCode returns the ticket with a page code.
-func (s *Store) TicketByCode(code string) (*queue.Ticket, error) {
-	var k []byte
-	s.db.View(func(tx *bolt.Tx) error {
-		k = bytes.Clone(tx.Bucket(bCodes).Get([]byte(code)))
-		return nil
-	})
-	if k == nil {
 		return nil, queue.ErrNotStored
 	}
 	return get[queue.Ticket](s, bTickets, k)
