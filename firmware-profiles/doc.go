@@ -10,6 +10,8 @@
 //
 //	profiles "github.com/talon-queue/talon/firmware-profiles"
 //
-// Printer profiles live in printers/*.json (see Printer). The package knows
-// nothing about how bytes are encoded: integrations/escpos does that.
+// Printer profiles live in printers/*.json (see Printer), LED window display
+// profiles in displays/*.json (see Display). The package knows nothing about
+// how bytes are encoded: integrations/escpos and integrations/leddisplay do
+// that.
 package profiles

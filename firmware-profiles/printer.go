@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
-	"path"
 	"slices"
 	"strings"
 )
@@ -74,9 +73,9 @@ func (b *Bytes) UnmarshalJSON(data []byte) error {
 	if err := json.Unmarshal(data, &s); err != nil {
 		return fmt.Errorf("bytes: want a hex string: %w", err)
 	}
-	raw, err := hex.DecodeString(strings.Join(strings.Fields(s), ""))
+	raw, err := parseHex(s)
 	if err != nil {
-		return fmt.Errorf("bytes %q: %w", s, err)
+		return err
 	}
 	*b = raw
 	return nil
@@ -124,32 +123,7 @@ func Find(list []Printer, id string) (Printer, error) {
 // rebuild. Unknown JSON fields are errors, to catch typos. IDs must be unique.
 // The result is sorted by ID.
 func LoadPrinters(fsys fs.FS) ([]Printer, error) {
-	names, err := fs.Glob(fsys, "*.json")
-	if err != nil {
-		return nil, fmt.Errorf("profiles: list printers: %w", err)
-	}
-	out := make([]Printer, 0, len(names))
-	seen := map[string]string{}
-	for _, name := range names {
-		data, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			return nil, fmt.Errorf("profiles: read %s: %w", name, err)
-		}
-		p, err := ParsePrinter(data)
-		if err != nil {
-			return nil, fmt.Errorf("profiles: %s: %w", name, err)
-		}
-		if want := strings.TrimSuffix(path.Base(name), ".json"); p.ID != want {
-			return nil, fmt.Errorf("profiles: %s: id %q must match the file name", name, p.ID)
-		}
-		if prev, dup := seen[p.ID]; dup {
-			return nil, fmt.Errorf("profiles: %s: id %q already defined in %s", name, p.ID, prev)
-		}
-		seen[p.ID] = name
-		out = append(out, p)
-	}
-	slices.SortFunc(out, func(a, b Printer) int { return strings.Compare(a.ID, b.ID) })
-	return out, nil
+	return loadAll(fsys, "printer", ParsePrinter, func(p Printer) string { return p.ID })
 }
 
 // ParsePrinter decodes one printer profile from JSON and validates it.

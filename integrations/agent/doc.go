@@ -1,0 +1,12 @@
+// Package agent is the device agent behind `talon agent`: a small process on
+// a machine in the office, with the LED window displays wired to its serial
+// ports. It follows the office's event stream over the server's websocket and
+// keeps each display showing the ticket called to its window: blinking when
+// it is called or recalled, steady a few seconds later, blank when the
+// visit at that window ends or the window closes.
+//
+// The agent keeps the Seq of the last event it has applied and reconnects
+// with it (since) after any break, with backoff, so a server restart costs a
+// catch-up, not a wrong display. The wire format is decoded in wire.go only,
+// so aligning it with the server touches one file.
+package agent
