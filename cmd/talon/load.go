@@ -1,0 +1,275 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/talon-queue/talon/queue"
+)
+
+// loadTarget is the server a load run drives and the secrets it uses.
+type loadTarget struct {
+	url    string
+	office string
+	key    string // an API key with every scope: it acts for the operators
+	ops    []operatorLogin
+	http   *http.Client
+	finish map[string][]byte // service → finish body naming its first result
+}
+
+// loadStats gathers the latencies and failures of one kind of request.
+type loadStats struct {
+	mu     sync.Mutex
+	lat    []time.Duration
+	errors map[string]int
+}
+
+func (s *loadStats) add(d time.Duration, failure string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if failure != "" {
+		if s.errors == nil {
+			s.errors = map[string]int{}
+		}
+		s.errors[failure]++
+		return
+	}
+	s.lat = append(s.lat, d)
+}
+
+// report prints count, rate and latency percentiles.
+func (s *loadStats) report(w io.Writer, name string, elapsed time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	slices.Sort(s.lat)
+	pct := func(p float64) time.Duration {
+		if len(s.lat) == 0 {
+			return 0
+		}
+		return s.lat[min(len(s.lat)-1, int(p*float64(len(s.lat))))]
+	}
+	ms := func(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d.Microseconds())/1000) }
+	fmt.Fprintf(w, "%-10s %8d ok %10.0f/s  p50 %9s  p99 %9s  max %9s", name, len(s.lat),
+		float64(len(s.lat))/elapsed.Seconds(), ms(pct(0.50)), ms(pct(0.99)), ms(pct(1)))
+	if len(s.errors) > 0 {
+		keys := make([]string, 0, len(s.errors))
+		for k := range s.errors {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		var parts []string
+		for _, k := range keys {
+			parts = append(parts, fmt.Sprintf("%s×%d", k, s.errors[k]))
+		}
+		fmt.Fprintf(w, "  errors: %s", strings.Join(parts, " "))
+	}
+	fmt.Fprintln(w)
+}
+
+// load drives a running server over HTTP with concurrent clients and prints
+// throughput and latency: `issue` has every client take tickets; `cycle` has
+// one worker per window call, start and finish while the other clients
+// issue, as in an office at full speed.
+func (c *cli) load(ctx context.Context, args []string) error {
+	fs := c.flagSet("load", "talon load [--url URL] [--credentials FILE] [--mode issue|cycle] [--clients 64] [--duration 10s]")
+	url := fs.String("url", "http://127.0.0.1:8080", "the server")
+	creds := fs.String("credentials", filepath.Join("talon-data", credentialsFile), "the demo credentials file (API key, office, operators)")
+	mode := fs.String("mode", "issue", "issue: every client issues tickets; cycle: windows call/start/finish while the rest issue")
+	clients := fs.Int("clients", 64, "concurrent clients")
+	duration := fs.Duration("duration", 10*time.Second, "how long to run")
+	service := fs.String("service", "", "service to issue for (default: the first active service without a daily limit)")
+	if _, err := c.parse(fs, args); err != nil {
+		return err
+	}
+	if *clients < 1 || *clients > 10000 {
+		return usagef("--clients must be 1…10000")
+	}
+	b, err := os.ReadFile(*creds)
+	if err != nil {
+		return fmt.Errorf("read credentials: %w", err)
+	}
+	var cr credentials
+	if err := json.Unmarshal(b, &cr); err != nil {
+		return fmt.Errorf("credentials %s: %w", *creds, err)
+	}
+	t := &loadTarget{url: strings.TrimRight(*url, "/"), office: cr.Office, key: cr.APIKey, ops: cr.Operators,
+		http: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
+			MaxIdleConns: *clients * 2, MaxIdleConnsPerHost: *clients * 2, IdleConnTimeout: time.Minute}}}
+	svcs, err := t.readServices(ctx)
+	if err != nil {
+		return err
+	}
+	if *service == "" {
+		if *service, err = pickService(svcs); err != nil {
+			return err
+		}
+	}
+	issueBody, _ := json.Marshal(queue.IssueRequest{Service: *service})
+	ctx, cancel := context.WithTimeout(ctx, *duration)
+	defer cancel()
+
+	var issued, cycled loadStats
+	var wg sync.WaitGroup
+	windows := 0
+	if *mode == "cycle" {
+		windows = min(len(t.ops), *clients-1)
+		if windows < 1 {
+			return usagef("cycle needs operators in the credentials and at least 2 clients")
+		}
+	} else if *mode != "issue" {
+		return usagef("unknown --mode %q", *mode)
+	}
+	start := time.Now()
+	var served atomic.Int64
+	for i := range *clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if i < windows {
+				t.windowLoop(ctx, t.ops[i], *service, &cycled, &served)
+				return
+			}
+			for ctx.Err() == nil {
+				t0 := time.Now()
+				_, fail := t.post(ctx, "/api/v1/offices/"+t.office+"/tickets", issueBody, nil)
+				if ctx.Err() != nil && fail != "" {
+					return
+				}
+				issued.add(time.Since(t0), fail)
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	fmt.Fprintf(c.stdout, "talon load: %s mode, %d clients, %s against %s (service %s)\n", *mode, *clients, elapsed.Round(time.Millisecond), t.url, *service)
+	issued.report(c.stdout, "issue", elapsed)
+	if windows > 0 {
+		cycled.report(c.stdout, "call+fin", elapsed)
+		fmt.Fprintf(c.stdout, "%-10s %8d visitors served at %d windows\n", "served", served.Load(), windows)
+	}
+	return nil
+}
+
+// windowLoop works one window as fast as it can: call next, start, finish.
+// Each step's latency counts as one request.
+func (t *loadTarget) windowLoop(ctx context.Context, op operatorLogin, service string, st *loadStats, served *atomic.Int64) {
+	who, _ := json.Marshal(map[string]string{"operator": op.Login})
+	base := fmt.Sprintf("/api/v1/offices/%s/windows/%d/", t.office, op.Window)
+	t.post(ctx, base+"open", who, nil)
+	for ctx.Err() == nil {
+		var call queue.Call
+		t0 := time.Now()
+		_, fail := t.post(ctx, base+"call-next", who, &call)
+		if ctx.Err() != nil {
+			return
+		}
+		if fail == "409 "+queue.CodeQueueEmpty {
+			time.Sleep(2 * time.Millisecond) // nobody waits yet
+			continue
+		}
+		st.add(time.Since(t0), fail)
+		if fail != "" {
+			continue
+		}
+		for _, step := range []string{"start", "finish"} {
+			body := []byte(`{}`)
+			if f := t.finish[call.Ticket.Service]; step == "finish" && f != nil {
+				body = f
+			}
+			t0 = time.Now()
+			_, fail = t.post(ctx, "/api/v1/tickets/"+call.Ticket.ID+"/"+step, body, nil)
+			if ctx.Err() != nil {
+				return
+			}
+			st.add(time.Since(t0), fail)
+		}
+		if fail == "" {
+			served.Add(1)
+		}
+	}
+}
+
+// readServices learns, once, the finish body of every service with results.
+func (t *loadTarget) readServices(ctx context.Context) ([]queue.Service, error) {
+	var svcs []queue.Service
+	if _, fail := t.get(ctx, "/api/v1/offices/"+t.office+"/services", &svcs); fail != "" {
+		return nil, fmt.Errorf("list services: %s", fail)
+	}
+	t.finish = map[string][]byte{}
+	for _, s := range svcs {
+		if len(s.Results) > 0 {
+			t.finish[s.ID], _ = json.Marshal(queue.FinishRequest{Result: s.Results[0].ID})
+		}
+	}
+	return svcs, nil
+}
+
+// pickService finds an active service without a daily limit.
+func pickService(svcs []queue.Service) (string, error) {
+	for _, s := range svcs {
+		if s.Active && !s.Group && s.DailyLimit == 0 {
+			return s.ID, nil
+		}
+	}
+	return "", errors.New("no active service without a daily limit: name one with --service")
+}
+
+func (t *loadTarget) get(ctx context.Context, path string, out any) (int, string) {
+	return t.do(ctx, http.MethodGet, path, nil, out)
+}
+
+func (t *loadTarget) post(ctx context.Context, path string, body []byte, out any) (int, string) {
+	return t.do(ctx, http.MethodPost, path, body, out)
+}
+
+// do sends one request and returns its status and, for a failure, a short
+// description ("409 queue_empty", "net").
+func (t *loadTarget) do(ctx context.Context, method, path string, body []byte, out any) (int, string) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, t.url+path, rd)
+	if err != nil {
+		return 0, "request"
+	}
+	req.Header.Set("Authorization", "Bearer "+t.key)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := t.http.Do(req)
+	if err != nil {
+		return 0, "net"
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		return res.StatusCode, "net"
+	}
+	if res.StatusCode >= 400 {
+		var e struct {
+			Error struct{ Code string } `json:"error"`
+		}
+		json.Unmarshal(b, &e)
+		return res.StatusCode, fmt.Sprintf("%d %s", res.StatusCode, e.Error.Code)
+	}
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			return res.StatusCode, "decode"
+		}
+	}
+	return res.StatusCode, ""
+}

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/talon-queue/talon/queue"
+	"github.com/talon-queue/talon/web"
+)
+
+// Addresses of serve: every interface normally, only this machine for a demo
+// (its credentials are written to a file).
+const (
+	defaultAddr     = ":8080"
+	defaultDemoAddr = "127.0.0.1:8080"
+	shutdownTimeout = 5 * time.Second
+)
+
+func (c *cli) serve(ctx context.Context, args []string) error {
+	fs := c.flagSet("serve", "talon serve [--addr :8080] [--data ./talon-data] [--demo] [--secure-cookies] [--session-ttl 12h]")
+	addr := fs.String("addr", defaultAddr, "address to listen on (with --demo: "+defaultDemoAddr+" unless given)")
+	data := dataFlag(fs)
+	demo := fs.Bool("demo", false, "create (or reuse) a demo office with published credentials in <data>/demo-credentials.json")
+	secure := fs.Bool("secure-cookies", false, "mark cookies Secure (when served behind TLS)")
+	ttl := fs.Duration("session-ttl", 12*time.Hour, "how long a login lasts")
+	pos, err := c.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("serve takes no arguments, got %q", pos)
+	}
+	if *demo && !isSet(fs, "addr") {
+		*addr = defaultDemoAddr
+	}
+
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	log := slog.New(slog.NewJSONHandler(c.stderr, nil))
+
+	eng, err := openEngine(*data, true, time.Second, log.With("component", "queue"))
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := eng.Close(); err != nil {
+			log.Error("close store", "err", err)
+		}
+	}()
+	srv, err := web.New(web.Config{Queue: eng.q, Logger: log.With("component", "web"), Demo: *demo,
+		SecureCookies: *secure, SessionTTL: *ttl, Version: version()})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	url := baseURL(ln.Addr())
+
+	// The port is bound but nothing is served until the demo is ready, so
+	// that whoever sees /healthz answer also finds the credentials file.
+	if *demo {
+		path := filepath.Join(*data, credentialsFile)
+		reused, err := ensureDemo(ctx, eng.q, path, url)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("demo: %w", err)
+		}
+		log.Info("demo ready", "office", demoOffice, "credentials", path, "reused", reused)
+		fmt.Fprintf(c.stdout, "Talon demo at %s\nLogins, passwords and device tokens: %s (jq . %s)\n", url, path, path)
+	} else if !hasAdmin(eng.q) {
+		log.Warn("no administrator yet; stop the server and create one with: talon admin create --login admin --data " + *data)
+	}
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("listening", "addr", ln.Addr().String(), "url", url, "data", *data, "version", version(), "demo", *demo)
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	stop() // a second signal kills at once
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		log.Error("shutdown", "err", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, net.ErrClosed) {
+		log.Error("serve", "err", err)
+	}
+	return nil
+}
+
+// baseURL is the address a browser on this machine opens for a listener:
+// an unspecified host (":8080", "0.0.0.0") becomes 127.0.0.1.
+func baseURL(a net.Addr) string {
+	host, port := "127.0.0.1", ""
+	if ta, ok := a.(*net.TCPAddr); ok {
+		port = fmt.Sprint(ta.Port)
+		if !ta.IP.IsUnspecified() && ta.IP != nil {
+			host = ta.IP.String()
+		}
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+// hasAdmin reports whether an administrator can log in: active and with a
+// password (users imported with the configuration have none yet).
+func hasAdmin(q *queue.Queue) bool {
+	for _, u := range q.Export().Users {
+		if u.Role == queue.RoleAdmin {
+			if _, _, err := q.UserByLogin(u.Login); err == nil {
+				return true
+			}
+		}
+	}
+	return false
+}
