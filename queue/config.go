@@ -177,7 +177,8 @@ type importCmd struct {
 // Import replaces the configuration with doc in one step: everything is
 // validated first, and a bad document changes nothing. Offices, services,
 // windows, categories and users missing from doc are deactivated, not
-// deleted; passwords and client tokens are kept. Returns invalid_field with
+// deleted (administrators missing from doc are kept, so that a file cannot
+// lock everyone out); passwords and client tokens are kept. Returns invalid_field with
 // the path of the first error.
 func (q *Queue) Import(ctx context.Context, m Meta, doc Document) (ImportSummary, error) {
 	return run[ImportSummary](ctx, q, m, importCmd{doc})
@@ -249,15 +250,22 @@ func (x importCmd) run(c *txn) (any, error) {
 		users[u.ID] = rec
 	}
 	for id, old := range c.w.users {
-		if users[id] == nil && old.User.Active {
-			n := *old
-			n.User.Active = false
-			if logins[n.User.Login] {
-				return nil, Invalid("users", RuleDup, "login", n.User.Login)
-			}
-			users[id] = &n
-			sum.Deactivated++
+		if users[id] != nil || !old.User.Active {
+			continue
 		}
+		if logins[old.User.Login] {
+			return nil, Invalid("users", RuleDup, "login", old.User.Login)
+		}
+		// Administrators the document does not name are kept: a
+		// configuration file must not lock out the people who run Talon
+		// (an admin is deactivated by naming them with active=false).
+		if old.User.Role == RoleAdmin {
+			continue
+		}
+		n := *old
+		n.User.Active = false
+		users[id] = &n
+		sum.Deactivated++
 	}
 	ids := make([]string, 0, len(cats))
 	for id := range cats {

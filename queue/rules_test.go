@@ -416,3 +416,31 @@ func TestImportValidatesEverythingFirst(t *testing.T) {
 	_, err = e.Q.Issue(ctx, queuetest.Kiosk("test"), "test", queue.IssueRequest{Service: "pension"})
 	wantCode(t, err, queue.CodeServiceInactive)
 }
+
+func TestImportKeepsAdminsItDoesNotName(t *testing.T) {
+	e := mustEnv(t)
+	if _, err := e.Q.PutUser(ctx, queuetest.Admin(), queue.User{ID: "root", Login: "root", Name: "Админ", Role: queue.RoleAdmin, Active: true}, queue.Create, "hash"); err != nil {
+		t.Fatal(err)
+	}
+	doc := e.Q.Export()
+	var kept []queue.User
+	for _, u := range doc.Users {
+		if u.Role != queue.RoleAdmin && u.ID != "op4" {
+			kept = append(kept, u)
+		}
+	}
+	doc.Users = kept
+	sum, err := e.Q.Import(ctx, queuetest.Admin(), doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Deactivated != 1 {
+		t.Fatalf("deactivated %d, want only op4", sum.Deactivated)
+	}
+	if _, _, err := e.Q.UserByLogin("root"); err != nil {
+		t.Fatalf("the admin was locked out by an import that did not name them: %v", err)
+	}
+	if _, _, err := e.Q.UserByLogin("op4"); err == nil {
+		t.Fatal("op4, missing from the document, can still log in")
+	}
+}

@@ -348,7 +348,7 @@ func (s *Server) routes() {
 		Summary: "The event feed after a Seq, in order and without gaps; waits up to `wait` seconds for new events (long poll). Display devices get events without personal data",
 		Query: []param{
 			{Name: "since", Doc: "the last Seq the caller has; 0 for the start", Type: "integer", Min: 0, Max: 1 << 31},
-			{Name: "limit", Doc: "at most this many events (default 500)", Type: "integer", Min: 1, Max: 5000},
+			{Name: "limit", Doc: "at most this many events (default 500)", Type: "integer", Min: 1, Max: 1000},
 			{Name: "wait", Doc: "seconds to wait when there is nothing new (default 0, at most 60)", Type: "integer", Min: 0, Max: 60},
 		}},
 		func(r *request, _ none) ([]*queue.Event, error) {
@@ -356,7 +356,7 @@ func (s *Server) routes() {
 			if err != nil {
 				return nil, err
 			}
-			limit, err := r.intQuery("limit", 500, 1, 5000)
+			limit, err := r.intQuery("limit", 500, 1, 1000)
 			if err != nil {
 				return nil, err
 			}
@@ -364,7 +364,7 @@ func (s *Server) routes() {
 			if err != nil {
 				return nil, err
 			}
-			return s.q.Events(r.ctx(), r.p, r.office(), uint64(since), limit, time.Duration(wait)*time.Second)
+			return s.q.Events(s.done, r.p, r.office(), uint64(since), limit, time.Duration(wait)*time.Second)
 		})
 
 	// People, clients and the whole configuration.

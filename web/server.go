@@ -41,6 +41,10 @@ type Server struct {
 	spec    []byte
 	limiter *limiter
 	dummy   string // a password hash checked for unknown logins, so timing tells nothing
+
+	// done ends with Shutdown: long polls and websockets stop waiting on it.
+	done context.Context
+	stop context.CancelFunc
 }
 
 // New builds the server and its routes. It fails only when the embedded
@@ -70,6 +74,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, q: cfg.Queue, log: cfg.Logger, msgs: msgs, limiter: newLimiter(cfg.Now), dummy: dummy}
+	s.done, s.stop = context.WithCancel(context.Background())
 	s.app = fiber.New(fiber.Config{
 		Immutable:             true,
 		DisableStartupMessage: true,
@@ -106,8 +111,12 @@ func (s *Server) Listen(addr string) error {
 // Serve serves HTTP on ln until Shutdown.
 func (s *Server) Serve(ln net.Listener) error { return s.app.Listener(ln) }
 
-// Shutdown stops accepting requests and waits for the running ones until ctx ends.
-func (s *Server) Shutdown(ctx context.Context) error { return s.app.ShutdownWithContext(ctx) }
+// Shutdown stops accepting requests, ends long polls and websockets, and
+// waits for the running requests until ctx ends.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.stop()
+	return s.app.ShutdownWithContext(ctx)
+}
 
 func (s *Server) recoverPanics(c *fiber.Ctx) (err error) {
 	defer func() {

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/talon-queue/talon/queue"
@@ -44,8 +43,7 @@ func openEngine(dir string, create bool, tick time.Duration, log *slog.Logger) (
 	}
 	store, err := bolt.Open(path, bolt.Options{})
 	if err != nil {
-		if strings.HasSuffix(err.Error(), "timeout") {
-			// bbolt waited its second for the file lock.
+		if errors.Is(err, bolt.ErrLocked) {
 			return nil, fmt.Errorf("%s is in use by another process (is `talon serve` running on %s?): "+
 				"stop it first, or go through the server with --url and --token: %w", path, dir, err)
 		}

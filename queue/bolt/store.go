@@ -13,6 +13,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/talon-queue/talon/queue"
 )
@@ -63,8 +64,12 @@ type Store struct {
 	lastDay map[string]string // office → last day indexed in bDays
 }
 
+// ErrLocked is returned by Open when another process holds the file.
+var ErrLocked = errors.New("bolt: the data file is in use by another process")
+
 // Open opens (creating when missing) the store at path. A second process
-// opening the same file fails after a second instead of hanging.
+// opening the same file fails after a second with ErrLocked instead of
+// hanging.
 func Open(path string, o Options) (*Store, error) {
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		if err := create(path); err != nil {
@@ -72,6 +77,9 @@ func Open(path string, o Options) (*Store, error) {
 		}
 	}
 	db, err := bolt.Open(path, 0o600, options())
+	if errors.Is(err, berrors.ErrTimeout) {
+		return nil, fmt.Errorf("%w: %s", ErrLocked, path)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("bolt: open %s: %w", path, err)
 	}
