@@ -226,7 +226,9 @@ func (s *Server) openAPI() ([]byte, error) {
 		"operationId": "openapi", "summary": "This OpenAPI document", "description": "This OpenAPI 3.1 document.",
 		"tags": []string{"system"}, "security": []any{},
 		"responses": map[string]any{"200": map[string]any{"description": "OK",
-			"content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"type": "object"}}}}},
+			"content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"type": "object"}}}},
+			"4XX": map[string]any{"description": "Client error",
+				"content": map[string]any{"application/json": map[string]any{"schema": errRef}}}},
 	}}
 	var tagList []any
 	for _, t := range sortedKeys(tags) {
