@@ -485,6 +485,33 @@ func TestConfigurationThroughTheAPI(t *testing.T) {
 	if st := s.as(tok.Token).do("GET", "/api/v1/offices", nil, nil); st != 401 {
 		t.Fatalf("the old device token still works after rotation: %d", st)
 	}
+	// The journals say who did what: the office's (its people and devices
+	// too) and the one of people of every office (logins among them).
+	seen := func(path string, want func(e queue.Event) bool) bool {
+		var journal []queue.Event
+		if st := admin.do("GET", path, nil, &journal); st != 200 {
+			t.Fatalf("%s: %d", path, st)
+		}
+		found := false
+		for i, e := range journal {
+			if i > 0 && e.Seq != journal[i-1].Seq+1 {
+				t.Fatalf("%s: gap at %d", path, e.Seq)
+			}
+			found = found || want(e)
+		}
+		return found
+	}
+	if !seen("/api/v1/offices/test/events?since=0&limit=1000", func(e queue.Event) bool {
+		return e.Config != nil && e.Config.ID == "op9" && e.Actor.ID == "root"
+	}) {
+		t.Error("the office journal does not show root creating op9")
+	}
+	if !seen("/api/v1/events?since=0", func(e queue.Event) bool { return e.Type == queue.EventLogin && e.Actor.ID == "root" && e.Actor.IP != "" }) {
+		t.Error("the journal does not show root's login with the address")
+	}
+	if st := s.login("op1").do("GET", "/api/v1/events", nil, nil); st != 403 {
+		t.Errorf("an operator reads the people journal: %d", st)
+	}
 }
 
 func TestBookingAndCheckIn(t *testing.T) {

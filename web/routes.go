@@ -344,28 +344,34 @@ func (s *Server) routes() {
 			by := queue.ReportBy(r.c.Query("by", string(queue.ByService)))
 			return s.q.Report(r.p, r.office(), r.c.Query("from"), r.c.Query("to"), by)
 		})
+	feedQuery := []param{
+		{Name: "since", Doc: "the last Seq the caller has; 0 for the start", Type: "integer", Min: 0, Max: 1 << 31},
+		{Name: "limit", Doc: "at most this many events (default 500)", Type: "integer", Min: 1, Max: 1000},
+		{Name: "wait", Doc: "seconds to wait when there is nothing new (default 0, at most 60)", Type: "integer", Min: 0, Max: 60},
+	}
+	feed := func(r *request, office string) ([]*queue.Event, error) {
+		since, err := r.intQuery("since", 0, 0, 1<<31)
+		if err != nil {
+			return nil, err
+		}
+		limit, err := r.intQuery("limit", 500, 1, 1000)
+		if err != nil {
+			return nil, err
+		}
+		wait, err := r.intQuery("wait", 0, 0, 60)
+		if err != nil {
+			return nil, err
+		}
+		return s.q.Events(s.done, r.p, office, uint64(since), limit, time.Duration(wait)*time.Second)
+	}
 	add(s, op{Method: "GET", Path: v1 + "/offices/{office}/events", ID: "events", Tag: "events", Perm: "tickets:read or feed:read", Errors: []int{404},
 		Summary: "The event feed after a Seq, in order and without gaps; waits up to `wait` seconds for new events (long poll). Display devices get events without personal data",
-		Query: []param{
-			{Name: "since", Doc: "the last Seq the caller has; 0 for the start", Type: "integer", Min: 0, Max: 1 << 31},
-			{Name: "limit", Doc: "at most this many events (default 500)", Type: "integer", Min: 1, Max: 1000},
-			{Name: "wait", Doc: "seconds to wait when there is nothing new (default 0, at most 60)", Type: "integer", Min: 0, Max: 60},
-		}},
-		func(r *request, _ none) ([]*queue.Event, error) {
-			since, err := r.intQuery("since", 0, 0, 1<<31)
-			if err != nil {
-				return nil, err
-			}
-			limit, err := r.intQuery("limit", 500, 1, 1000)
-			if err != nil {
-				return nil, err
-			}
-			wait, err := r.intQuery("wait", 0, 0, 60)
-			if err != nil {
-				return nil, err
-			}
-			return s.q.Events(s.done, r.p, r.office(), uint64(since), limit, time.Duration(wait)*time.Second)
-		})
+		Query:   feedQuery},
+		func(r *request, _ none) ([]*queue.Event, error) { return feed(r, r.office()) })
+	add(s, op{Method: "GET", Path: v1 + "/events", ID: "journal", Tag: "events", Perm: "users:write",
+		Summary: "The journal of changes to people, API keys and devices (logins and logouts too), with its own gap-free Seq",
+		Query:   feedQuery},
+		func(r *request, _ none) ([]*queue.Event, error) { return feed(r, "") })
 
 	// People, clients and the whole configuration.
 	add(s, op{Method: "GET", Path: v1 + "/users", ID: "listUsers", Tag: "people", Perm: "users:write", Summary: "People the caller may manage"},
