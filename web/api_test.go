@@ -506,7 +506,9 @@ func TestConfigurationThroughTheAPI(t *testing.T) {
 	}) {
 		t.Error("the office journal does not show root creating op9")
 	}
-	if !seen("/api/v1/events?since=0", func(e queue.Event) bool { return e.Type == queue.EventLogin && e.Actor.ID == "root" && e.Actor.IP != "" }) {
+	if !seen("/api/v1/events?since=0", func(e queue.Event) bool {
+		return e.Type == queue.EventLogin && e.Actor.ID == "root" && e.Actor.IP != ""
+	}) {
 		t.Error("the journal does not show root's login with the address")
 	}
 	if st := s.login("op1").do("GET", "/api/v1/events", nil, nil); st != 403 {

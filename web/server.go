@@ -87,6 +87,7 @@ func New(cfg Config) (*Server, error) {
 	})
 	s.app.Use(s.recoverPanics, s.securityHeaders)
 	s.routes()
+	s.realtime(s.pages())
 	if s.spec, err = s.openAPI(); err != nil {
 		return nil, err
 	}
