@@ -135,3 +135,16 @@ func TestCanonNumber(t *testing.T) {
 		t.Error("different prefixes compare equal")
 	}
 }
+
+func TestPublicTicketHasNoPersonalData(t *testing.T) {
+	tk := &Ticket{ID: "7", Number: "П007", Phone: "+79001234567", CaseID: "AIS-1", Code: "7-secret", Reason: "Иванов ушёл",
+		History: []Step{{Service: "passport", Comment: "паспорт Иванова И.И."}},
+		Trail:   []Hop{{FromService: "passport", ToService: "tax", Reason: "Иванову нужен ИНН"}}}
+	p := tk.Public()
+	if p.Phone != "" || p.CaseID != "" || p.Code != "" || p.Reason != "" || p.History[0].Comment != "" || p.Trail[0].Reason != "" {
+		t.Fatalf("public ticket keeps personal data: %+v", p)
+	}
+	if tk.History[0].Comment == "" || tk.Trail[0].Reason == "" || p.Number != "П007" {
+		t.Fatal("Public changed the ticket itself or lost its number")
+	}
+}

@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"slices"
 	"strings"
 	"time"
 )
@@ -118,7 +119,20 @@ func (t *Ticket) clone() *Ticket {
 // other displays.
 func (t *Ticket) Public() *Ticket {
 	c := *t
-	c.Phone, c.CaseID, c.Code = "", "", ""
+	c.Phone, c.CaseID, c.Code, c.Reason = "", "", "", ""
+	// Operators' free text may name the visitor: it stays with staff.
+	if len(c.History) > 0 {
+		c.History = slices.Clone(c.History)
+		for i := range c.History {
+			c.History[i].Comment = ""
+		}
+	}
+	if len(c.Trail) > 0 {
+		c.Trail = slices.Clone(c.Trail)
+		for i := range c.Trail {
+			c.Trail[i].Reason = ""
+		}
+	}
 	return &c
 }
 
