@@ -45,6 +45,8 @@ type Server struct {
 	// done ends with Shutdown: long polls and websockets stop waiting on it.
 	done context.Context
 	stop context.CancelFunc
+
+	feedCache feedCache // encoded feed messages shared by all connections
 }
 
 // New builds the server and its routes. It fails only when the embedded

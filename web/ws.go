@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	fws "github.com/fasthttp/websocket"
 	"github.com/gofiber/contrib/websocket"
 	"github.com/gofiber/fiber/v2"
 
@@ -322,8 +323,10 @@ func (f *feed) snapshot(live queue.Live) error {
 }
 
 func (f *feed) sendView() error {
-	now := f.s.cfg.Now()
-	return f.send(FeedMessage{Type: "view", Seq: f.last, Now: &now, View: f.view})
+	return f.sendShared(feedKey{f.office, f.last, 'v'}, func() FeedMessage {
+		now := f.s.cfg.Now()
+		return FeedMessage{Type: "view", Seq: f.last, Now: &now, View: f.view}
+	})
 }
 
 // loop sends events as they come, pings, and ends when the client goes,
@@ -377,7 +380,11 @@ func (f *feed) event(e *queue.Event) error {
 		return errFeedClosed
 	}
 	f.last = e.Seq
-	if err := f.send(f.message(e, false)); err != nil {
+	kind := byte('p')
+	if f.full {
+		kind = 'f'
+	}
+	if err := f.sendShared(feedKey{f.office, e.Seq, kind}, func() FeedMessage { return f.message(e, false) }); err != nil {
 		return err
 	}
 	if eff := f.view.Apply(e.Public()); eff.Resync {
@@ -465,6 +472,65 @@ func (f *feed) send(m FeedMessage) error {
 
 	f.ws.SetWriteDeadline(time.Now().Add(feedWriteWait))
 	return f.ws.WriteMessage(websocket.TextMessage, b)
+}
+
+// sendShared sends a live message that is the same for every connection of
+// the office with the same access: it is encoded once, for a thousand boards.
+func (f *feed) sendShared(k feedKey, build func() FeedMessage) error {
+	pm, err := f.s.feedCache.get(k, build)
+	if err != nil {
+		return err
+	}
+	f.ws.SetWriteDeadline(time.Now().Add(feedWriteWait))
+	return f.ws.WritePreparedMessage(pm)
+}
+
+// feedKey names a shared feed message: an office's event at a Seq, public
+// ('p') or whole ('f'), or its board view after that Seq ('v').
+type feedKey struct {
+	office string
+	seq    uint64
+	kind   byte
+}
+
+// feedCache keeps the encoded messages of recent events and views.
+type feedCache struct {
+	mu   sync.Mutex
+	msgs map[feedKey]*fws.PreparedMessage
+	keys []feedKey // oldest first
+}
+
+const feedCacheSize = 4096
+
+func (c *feedCache) get(k feedKey, build func() FeedMessage) (*fws.PreparedMessage, error) {
+	c.mu.Lock()
+	pm := c.msgs[k]
+	c.mu.Unlock()
+	if pm != nil {
+		return pm, nil
+	}
+	b, err := json.Marshal(build())
+	if err != nil {
+		return nil, err
+	}
+	if pm, err = fws.NewPreparedMessage(websocket.TextMessage, b); err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old := c.msgs[k]; old != nil {
+		return old, nil
+	}
+	if c.msgs == nil {
+		c.msgs = map[feedKey]*fws.PreparedMessage{}
+	}
+	c.msgs[k] = pm
+	c.keys = append(c.keys, k)
+	if len(c.keys) > feedCacheSize {
+		delete(c.msgs, c.keys[0])
+		c.keys = c.keys[1:]
+	}
+	return pm, nil
 }
 
 // refuse tells the client why it is turned away and closes.

@@ -84,10 +84,13 @@ func (s *loadStats) report(w io.Writer, name string, elapsed time.Duration) {
 // one worker per window call, start and finish while the other clients
 // issue, as in an office at full speed.
 func (c *cli) load(ctx context.Context, args []string) error {
-	fs := c.flagSet("load", "talon load [--url URL] [--credentials FILE] [--mode issue|cycle] [--clients 64] [--duration 10s]")
+	fs := c.flagSet("load", "talon load [--url URL] [--credentials FILE] [--mode issue|cycle|boards] [--clients 64] [--duration 10s] [--boards 1000 --calls 200 --every 20ms]")
 	url := fs.String("url", "http://127.0.0.1:8080", "the server")
 	creds := fs.String("credentials", filepath.Join("talon-data", credentialsFile), "the demo credentials file (API key, office, operators)")
-	mode := fs.String("mode", "issue", "issue: every client issues tickets; cycle: windows call/start/finish while the rest issue")
+	mode := fs.String("mode", "issue", "issue: every client issues tickets; cycle: windows call/start/finish while the rest issue; boards: N hall boards follow the feed while calls are made")
+	boardCount := fs.Int("boards", 1000, "boards mode: websocket connections")
+	calls := fs.Int("calls", 200, "boards mode: calls to make")
+	every := fs.Duration("every", 20*time.Millisecond, "boards mode: time between calls")
 	clients := fs.Int("clients", 64, "concurrent clients")
 	duration := fs.Duration("duration", 10*time.Second, "how long to run")
 	service := fs.String("service", "", "service to issue for (default: the first active service without a daily limit)")
@@ -116,6 +119,12 @@ func (c *cli) load(ctx context.Context, args []string) error {
 		if *service, err = pickService(svcs); err != nil {
 			return err
 		}
+	}
+	if *mode == "boards" {
+		if len(t.ops) == 0 || *calls < 1 || *boardCount < 1 {
+			return usagef("boards needs operators in the credentials, --calls ≥ 1 and --boards ≥ 1")
+		}
+		return t.loadBoards(ctx, c.stdout, cr.Devices.Board, *service, *boardCount, *calls, *every)
 	}
 	issueBody, _ := json.Marshal(queue.IssueRequest{Service: *service})
 	ctx, cancel := context.WithTimeout(ctx, *duration)
