@@ -53,10 +53,10 @@ type Queue struct {
 
 	// Pipelined group commit: the loop applies a batch to w and hands it to
 	// the committer, then applies the next batch while the first syncs.
-	commits  chan *inflight
-	inflight sync.WaitGroup // batches handed over and not yet answered
-	epoch    uint64         // the writer's generation of w; a reload starts a new one
-	failed   atomic.Uint64  // the epoch whose commit failed; its later batches fail too
+	commits chan *inflight
+	idle    chan commitDone // the committer is free again, after a batch
+	epoch   uint64          // the writer's generation of w; a reload starts a new one
+	failed  atomic.Uint64   // the epoch whose commit failed; its later batches fail too
 
 	mu   sync.RWMutex
 	r    *world              // committed state, guarded by mu
@@ -95,7 +95,7 @@ func Open(store Store, o Options) (*Queue, error) {
 	}
 	q := &Queue{store: store, now: o.Now, log: o.Logger, max: o.MaxBatch, recent: o.RecentEvents,
 		in: make(chan *request, o.MaxBatch), stop: make(chan struct{}), done: make(chan struct{}),
-		hub: newHub(), ring: map[string][]*Event{}, commits: make(chan *inflight, 1), epoch: 1}
+		hub: newHub(), ring: map[string][]*Event{}, commits: make(chan *inflight, 1), idle: make(chan commitDone, 1), epoch: 1}
 	if err := q.reload(); err != nil {
 		return nil, err
 	}
@@ -195,34 +195,110 @@ func (q *Queue) loop(every time.Duration, committed <-chan struct{}) {
 		defer t.Stop()
 		tick = t.C
 	}
+	// open is applied to w and not yet handed over. It is handed over when
+	// the committer is free, so each commit carries everything that came
+	// while the last one synced. After a slow commit (a slow disk) the
+	// writer first waits, at most an eighth of that commit, for as many
+	// requests as the commit answered: their callers are about to come
+	// back, and joining this commit costs them far less than the next one.
+	var (
+		open    *inflight
+		free    = true
+		want    int
+		lingerT = time.NewTimer(time.Hour)
+		linger  <-chan time.Time
+	)
+	lingerT.Stop()
+	add := func(r *request) {
+		if open == nil {
+			if q.failed.Load() == q.epoch {
+				// A commit failed: w holds changes that are not on disk.
+				// Wait for the batch in flight (it fails too), then start
+				// again from the store.
+				if !free {
+					<-q.idle
+					free = true
+				}
+				if err := q.reload(); err != nil {
+					q.log.Error("reload after failed commit", "err", err)
+				}
+				q.epoch++
+			}
+			open = &inflight{epoch: q.epoch}
+		}
+		q.apply(open, r)
+	}
+	handoff := func() {
+		if len(open.changes) > 0 {
+			open.batch = batchOf(open.changes, q.w)
+			if p, ok := q.store.(Preparer); ok {
+				if err := p.Prepare(open.batch); err != nil {
+					q.log.Error("prepare failed; state reloaded from the store", "err", err, "commands", len(open.reqs))
+					q.failed.Store(q.epoch) // the committer fails this batch
+				}
+			}
+		}
+		q.commits <- open
+		open, free, want, linger = nil, false, 0, nil
+		lingerT.Stop()
+	}
 	for {
-		batch := make([]*request, 0, 8)
+		in := q.in
+		if open != nil && len(open.reqs) >= q.max {
+			in = nil
+		}
+		var idle <-chan commitDone
+		if !free {
+			idle = q.idle
+		}
 		select {
-		case r := <-q.in:
-			batch = append(batch, r)
+		case r := <-in:
+			add(r)
+		gather:
+			for len(open.reqs) < q.max {
+				select {
+				case r := <-q.in:
+					add(r)
+				default:
+					break gather
+				}
+			}
 		case <-tick:
-			batch = append(batch, &request{meta: Meta{Principal: System()}, cmd: tickCmd{}, done: make(chan struct{})})
+			add(&request{meta: Meta{Principal: System()}, cmd: tickCmd{}, done: make(chan struct{})})
+		case d := <-idle:
+			free = true
+			if wait := d.took / 8; wait > 50*time.Microsecond {
+				want = d.answered
+				if open != nil {
+					want += len(open.reqs)
+				}
+				lingerT.Reset(min(wait, 5*time.Millisecond))
+				linger = lingerT.C
+			}
+		case <-linger:
+			want, linger = 0, nil
 		case <-q.stop:
 			// Finish what was already sent, then refuse the rest.
 			for {
 				select {
 				case r := <-q.in:
-					q.process([]*request{r})
+					add(r)
+					continue
 				default:
-					return
 				}
+				break
 			}
-		}
-	gather:
-		for len(batch) < q.max {
-			select {
-			case r := <-q.in:
-				batch = append(batch, r)
-			default:
-				break gather
+			if open != nil {
+				if !free {
+					<-q.idle
+				}
+				handoff()
 			}
+			return
 		}
-		q.process(batch)
+		if free && open != nil && (len(open.reqs) >= want || len(open.reqs) >= q.max) {
+			handoff()
+		}
 	}
 }
 
@@ -237,6 +313,13 @@ func (q *Queue) clock() time.Time {
 	return t
 }
 
+// commitDone tells the writer the committer is free: how long the last
+// batch took and how many requests it answered.
+type commitDone struct {
+	took     time.Duration
+	answered int
+}
+
 // inflight is a batch applied to the writer's world and waiting for its
 // commit.
 type inflight struct {
@@ -246,65 +329,41 @@ type inflight struct {
 	epoch   uint64
 }
 
-// process runs a batch of commands against the writer's world and hands
-// their changes to the committer. Every batch goes through the committer,
+// apply runs one command against the writer's world and adds it, with its
+// changes, to the open batch f. Every request goes through the committer,
 // also one without changes: an answer read from uncommitted state (a
 // replay, "queue empty") must not overtake the commit it depends on.
-func (q *Queue) process(reqs []*request) {
-	if q.failed.Load() == q.epoch {
-		// A commit failed: w holds changes that are not on disk. Wait for
-		// the batches still in flight (they fail too), then start again
-		// from the store.
-		q.inflight.Wait()
-		if err := q.reload(); err != nil {
-			q.log.Error("reload after failed commit", "err", err)
-		}
-		q.epoch++
-	}
-	var changes []change
-	for _, r := range reqs {
-		var key string
-		if r.meta.IdempotencyKey != "" {
-			key = idemKey(r.meta)
-			if rec := q.w.idem[key]; rec != nil {
-				if rec.Fingerprint != r.fp {
-					r.err = E(KindInvalid, CodeIdempotencyMismatch)
-				} else {
-					r.replay = rec.Result
-				}
-				continue
+func (q *Queue) apply(f *inflight, r *request) {
+	f.reqs = append(f.reqs, r)
+	var key string
+	if r.meta.IdempotencyKey != "" {
+		key = idemKey(r.meta)
+		if rec := q.w.idem[key]; rec != nil {
+			if rec.Fingerprint != r.fp {
+				r.err = E(KindInvalid, CodeIdempotencyMismatch)
+			} else {
+				r.replay = rec.Result
 			}
+			return
 		}
-		c := &txn{q: q, w: q.w, now: q.clock(), meta: r.meta, batch: &changes}
-		out, err := r.cmd.run(c)
+	}
+	c := &txn{q: q, w: q.w, now: q.clock(), meta: r.meta, batch: &f.changes}
+	out, err := r.cmd.run(c)
+	if err != nil {
+		r.err = err
+		return
+	}
+	c.commit()
+	if key != "" {
+		b, err := json.Marshal(out)
 		if err != nil {
-			r.err = err
-			continue
+			r.err = fmt.Errorf("queue: remember answer: %w", err)
+			return
 		}
+		c.put(idemChange{r: &IdemRecord{Key: key, Fingerprint: r.fp, Result: b, At: c.now}})
 		c.commit()
-		if key != "" {
-			b, err := json.Marshal(out)
-			if err != nil {
-				r.err = fmt.Errorf("queue: remember answer: %w", err)
-				continue
-			}
-			c.put(idemChange{r: &IdemRecord{Key: key, Fingerprint: r.fp, Result: b, At: c.now}})
-			c.commit()
-		}
-		r.out = out
 	}
-	f := &inflight{reqs: reqs, changes: changes, epoch: q.epoch}
-	if len(changes) > 0 {
-		f.batch = batchOf(changes, q.w)
-		if p, ok := q.store.(Preparer); ok {
-			if err := p.Prepare(f.batch); err != nil {
-				q.log.Error("prepare failed; state reloaded from the store", "err", err, "commands", len(reqs))
-				q.failed.Store(q.epoch) // the committer fails this batch
-			}
-		}
-	}
-	q.inflight.Add(1)
-	q.commits <- f
+	r.out = out
 }
 
 // committer writes batches in the order the writer applied them, makes them
@@ -314,6 +373,7 @@ func (q *Queue) process(reqs []*request) {
 func (q *Queue) committer(done chan<- struct{}) {
 	defer close(done)
 	for f := range q.commits {
+		start := time.Now()
 		ok := f.epoch != q.failed.Load()
 		if ok && f.batch != nil {
 			if err := q.store.Commit(f.batch); err != nil {
@@ -346,7 +406,7 @@ func (q *Queue) committer(done chan<- struct{}) {
 		for _, r := range f.reqs {
 			close(r.done)
 		}
-		q.inflight.Done()
+		q.idle <- commitDone{took: time.Since(start), answered: len(f.reqs)}
 	}
 }
 
@@ -401,7 +461,7 @@ type txn struct {
 func (c *txn) put(ch change) { c.pending = append(c.pending, ch) }
 
 // commit applies the staged changes to the writer's world and adds them to
-// the batch. Commands call it only through process, or for work that stands
+// the batch. Commands call it only through apply, or for work that stands
 // on its own (a day rolled over before the command that noticed it).
 func (c *txn) commit() {
 	for _, ch := range c.pending {
