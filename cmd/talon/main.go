@@ -59,7 +59,8 @@ Usage:
   talon config export [--data DIR | --url URL --token T] [-o FILE]
   talon config import FILE [--data DIR | --url URL --token T]
   talon admin create --login L [--password P] [--name N] [--data DIR]
-  talon load [--url URL] [--credentials FILE] [--mode issue|cycle] [--clients 64] [--duration 10s]
+  talon load [--url URL] [--credentials FILE] [--mode issue|cycle|boards] [--clients 64] [--duration 10s] [--boards 1000]
+  talon agent --config agent.json [--server URL] [--office ID] [--token T | --token-file FILE]
   talon version
 
 Every flag can also be set as TALON_<NAME> in the environment (TALON_DATA,
@@ -103,6 +104,8 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 		return c.configImport(ctx, rest[1:])
 	case cmd == "load":
 		return c.load(ctx, rest)
+	case cmd == "agent":
+		return c.agent(ctx, rest)
 	case cmd == "admin" && sub == "create":
 		return c.adminCreate(ctx, rest[1:])
 	case cmd == "version" || cmd == "--version":

@@ -78,36 +78,57 @@ type agent struct {
 // loop connects, serves the connection until it breaks, and connects again.
 func (a *agent) loop(ctx context.Context) {
 	backoff := minBackoff
-	failing := false // log the first failure of a run of them, and the recovery
+	failing := "" // the kind of the current run of failures: logged when it starts, and the recovery
+	fail := func(kind, msg string, args ...any) {
+		if kind != failing {
+			lvl := slog.LevelWarn
+			if kind == "refused" {
+				lvl = slog.LevelError
+			}
+			a.log.Log(ctx, lvl, msg, args...)
+			failing = kind
+		} else {
+			a.log.Debug(msg, append(args, "backoff", backoff)...)
+		}
+	}
 	for ctx.Err() == nil {
 		conn, err := connect(ctx, a.endpoint, a.token, a.seq)
 		if err != nil {
 			if ctx.Err() != nil {
 				return
 			}
-			if !failing {
-				a.log.Warn("server unreachable; retrying", "err", err)
-				failing = true
-			} else {
-				a.log.Debug("server still unreachable", "err", err, "backoff", backoff)
-			}
+			fail("unreachable", "server unreachable; retrying", "err", err)
 			a.wait(ctx, jitter(backoff))
 			backoff = min(backoff*2, maxBackoff)
 			continue
 		}
-		a.log.Info("connected", "since", a.seq)
-		failing = false
-		got, err := a.serve(ctx, conn)
+		a.log.Debug("connected", "since", a.seq)
+		synced, err := a.serve(ctx, conn, func(from string) {
+			if failing != "" {
+				a.log.Info("server back")
+				failing = ""
+			}
+			a.log.Info("in sync", "from", from, "seq", a.seq)
+		})
 		if ctx.Err() != nil {
 			return
 		}
-		if got {
+		var ref *refusal
+		switch {
+		case errors.As(err, &ref):
+			// A wrong token or office: retried (it may be fixed on the
+			// server), but slowly, and without resetting the backoff.
+			fail("refused", "server refused the agent; check its token and office",
+				"status", ref.Status, "code", ref.Code, "reason", ref.Message)
+		case synced:
 			backoff = minBackoff
-		}
-		if websocket.IsCloseError(err, websocket.ClosePolicyViolation) {
-			a.log.Error("server refused the agent; check its token", "err", err)
-		} else {
-			a.log.Warn("connection lost; reconnecting", "err", err, "since", a.seq)
+			if websocket.IsCloseError(err, websocket.CloseTryAgainLater) {
+				a.log.Info("server dropped the agent as slow; catching up", "since", a.seq)
+			} else {
+				a.log.Warn("connection lost; reconnecting", "err", err, "since", a.seq)
+			}
+		default:
+			fail("lost", "connection lost before sync; reconnecting", "err", err, "since", a.seq)
 		}
 		a.wait(ctx, jitter(backoff))
 		backoff = min(backoff*2, maxBackoff)
@@ -135,8 +156,10 @@ func (a *agent) wait(ctx context.Context, d time.Duration) {
 }
 
 // serve applies the messages of one connection until it ends; it reports
-// whether any message arrived, and why the connection ended.
-func (a *agent) serve(ctx context.Context, conn *websocket.Conn) (bool, error) {
+// whether the agent got in sync (a snapshot, view or event arrived), and why
+// the connection ended (a *refusal when the server turned the agent away).
+// synced is called on the connection's first snapshot or view.
+func (a *agent) serve(ctx context.Context, conn *websocket.Conn, synced func(from string)) (bool, error) {
 	msgs := make(chan message)
 	done := make(chan struct{})
 	readErr := make(chan error, 1)
@@ -190,7 +213,7 @@ func (a *agent) serve(ctx context.Context, conn *websocket.Conn) (bool, error) {
 			}
 		}
 	})
-	got := false
+	got, inSync := false, false
 	for {
 		select {
 		case <-ctx.Done():
@@ -198,14 +221,44 @@ func (a *agent) serve(ctx context.Context, conn *websocket.Conn) (bool, error) {
 				websocket.FormatCloseMessage(websocket.CloseGoingAway, "agent stopping"), time.Now().Add(time.Second))
 			return got, ctx.Err()
 		case err := <-readErr:
+			if st, ok := refusedStatus(err); ok {
+				var ce *websocket.CloseError
+				errors.As(err, &ce)
+				return got, &refusal{Code: ce.Text, Status: st}
+			}
 			return got, err
 		case m := <-msgs:
-			got = true
+			if m.kind == msgError {
+				return got, a.refused(m.refusal, readErr)
+			}
 			a.apply(ctx, m)
+			switch m.kind {
+			case msgSnapshot, msgView:
+				got = true
+				if !inSync {
+					inSync = true
+					synced(m.kind)
+				}
+			case msgEvent:
+				got = true
+			}
 		case s := <-a.steady:
 			a.makeSteady(s)
 		}
 	}
+}
+
+// refused completes the server's refusal with the status of the close frame
+// that follows it.
+func (a *agent) refused(r *refusal, readErr <-chan error) *refusal {
+	t := time.NewTimer(refusalWait)
+	defer t.Stop()
+	select {
+	case err := <-readErr:
+		r.Status, _ = refusedStatus(err)
+	case <-t.C:
+	}
+	return r
 }
 
 // set makes every display of w do e with text.

@@ -27,10 +27,12 @@ type hello struct {
 	Since uint64 `json:"since"`
 }
 
-// fakeServer speaks the office websocket the way the agent expects of the
-// real one: hello in, then a snapshot (since 0, or since ahead of the log) or
-// the missed events, then live events. It can be stopped and started again
-// on the same address, as a server restart.
+// fakeServer speaks the office feed of web/ws.go in small: hello in, then a
+// snapshot (since 0, or since ahead of the log) or the missed events marked
+// replay and a view, then live events; a wrong token gets an error message
+// and close 4401. It can be stopped and started again on the same address,
+// as a server restart, and can lose its log, which a real server cannot;
+// realserver_test.go runs the agent against the real one.
 type fakeServer struct {
 	tb     testing.TB
 	office string
@@ -122,7 +124,8 @@ func (s *fakeServer) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	s.hellos <- h
 	if h.Token != s.token {
-		_ = conn.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.ClosePolicyViolation, "bad token"))
+		_ = conn.WriteMessage(websocket.TextMessage, []byte(`{"type":"error","error":{"code":"auth_required","message":"Нужно войти"}}`))
+		_ = conn.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(4401, "auth_required"))
 		return
 	}
 	ch := make(chan []byte, 100)
@@ -132,11 +135,12 @@ func (s *fakeServer) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if h.Since == 0 || h.Since > uint64(len(s.log)) {
-		ch <- s.snapshot()
+		ch <- s.snapshot("snapshot")
 	} else {
 		for _, e := range s.log[h.Since:] {
-			ch <- eventMessage(e)
+			ch <- eventMessage(e, true)
 		}
+		ch <- s.snapshot("view")
 	}
 	s.subs[conn] = ch
 	s.mu.Unlock()
@@ -154,9 +158,9 @@ func (s *fakeServer) serve(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// snapshot is the snapshot message of the current state, its view shaped
-// like board.View; s.mu is held.
-func (s *fakeServer) snapshot() []byte {
+// snapshot is the snapshot (or view) message of the current state, its view
+// shaped like board.View; s.mu is held.
+func (s *fakeServer) snapshot(typ string) []byte {
 	type call struct {
 		Ticket string `json:"ticket"`
 		Number string `json:"number"`
@@ -178,15 +182,21 @@ func (s *fakeServer) snapshot() []byte {
 			view.Calls = append(view.Calls, call{Ticket: w.Ticket, Number: s.numbers[w.Ticket], Window: n})
 		}
 	}
-	b, err := json.Marshal(map[string]any{"type": "snapshot", "seq": len(s.log), "view": view})
+	b, err := json.Marshal(map[string]any{"type": typ, "seq": len(s.log), "view": view})
 	if err != nil {
 		panic(err)
 	}
 	return b
 }
 
-func eventMessage(e *queue.Event) []byte {
-	b, err := json.Marshal(map[string]any{"type": "event", "event": e})
+// eventMessage is the event message of e; calls less than two minutes old
+// are announced, as the real server does.
+func eventMessage(e *queue.Event, replay bool) []byte {
+	m := map[string]any{"type": "event", "seq": e.Seq, "event": e, "replay": replay}
+	if (e.Type == queue.EventTicketCalled || e.Type == queue.EventTicketRecalled) && time.Since(e.At) < 2*time.Minute {
+		m["announce"] = map[string]any{"ticket": e.Ticket.ID, "number": e.Ticket.Number, "window": e.Ticket.Window}
+	}
+	b, err := json.Marshal(m)
 	if err != nil {
 		panic(err)
 	}
@@ -215,7 +225,8 @@ func (s *fakeServer) Publish(e *queue.Event) {
 		s.windows[e.Window.Number] = e.Window
 	}
 	for _, ch := range s.subs {
-		ch <- eventMessage(e)
+		ch <- eventMessage(e, false)
+		ch <- s.snapshot("view")
 	}
 }
 
@@ -242,13 +253,13 @@ func ticketEvent(typ queue.EventType, id, number string, window int, st queue.St
 	return &queue.Event{Type: typ, At: time.Now(), Ticket: &queue.Ticket{ID: id, Number: number, Window: window, Status: st}}
 }
 
-// MustRunAgent runs the agent until the test ends.
-func MustRunAgent(tb testing.TB, cfg agent.Config) {
+// MustRunAgent runs the agent until the test ends and returns its log.
+func MustRunAgent(tb testing.TB, cfg agent.Config) *logRecorder {
 	tb.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	log := slog.New(slog.NewTextHandler(tb.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))
-	go func() { done <- agent.Run(ctx, cfg, log) }()
+	logs := newLogRecorder(tb)
+	go func() { done <- agent.Run(ctx, cfg, slog.New(logs)) }()
 	tb.Cleanup(func() {
 		cancel()
 		select {
@@ -260,6 +271,7 @@ func MustRunAgent(tb testing.TB, cfg agent.Config) {
 			tb.Error("Run did not return after cancel")
 		}
 	})
+	return logs
 }
 
 func frame(tb testing.TB, profile string, addr int, e leddisplay.Effect, text string) []byte {

@@ -23,7 +23,7 @@ type Config struct {
 	Office   string          `json:"office"` // office id
 	Displays []DisplayConfig `json:"displays"`
 
-	BlinkFor time.Duration `json:"blink_for,omitempty"` // 0 = DefaultBlinkFor
+	BlinkFor time.Duration `json:"-"` // 0 = DefaultBlinkFor; `talon agent` reads it as "blink_for": "5s"
 }
 
 // DisplayConfig is one LED display: the window it belongs to and where it is

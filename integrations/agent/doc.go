@@ -7,6 +7,8 @@
 //
 // The agent keeps the Seq of the last event it has applied and reconnects
 // with it (since) after any break, with backoff, so a server restart costs a
-// catch-up, not a wrong display. The wire format is decoded in wire.go only,
-// so aligning it with the server touches one file.
+// catch-up, not a wrong display; a call it missed blinks only while the
+// server would still announce it. The feed (web/ws.go) is decoded in
+// wire.go only, so following a change of it touches one file; the views it
+// carries are board.View, so their JSON cannot drift.
 package agent

@@ -29,7 +29,7 @@ type steadyAt struct {
 // apply updates the displays for one server message.
 func (a *agent) apply(ctx context.Context, m message) {
 	switch m.kind {
-	case msgSnapshot:
+	case msgSnapshot, msgView: // a view after events agrees with them; it mends what they could not say
 		a.seq = m.seq
 		for _, n := range slices.Sorted(maps.Keys(a.windows)) { // in order: frames on a line follow it
 			w := a.windows[n]
@@ -49,14 +49,15 @@ func (a *agent) apply(ctx context.Context, m message) {
 			return // seen before the reconnect
 		}
 		a.seq = max(a.seq, e.Seq)
-		a.event(ctx, e)
+		a.event(ctx, e, m.blink)
 	default:
 		a.log.Debug("message type ignored", "type", m.kind)
 	}
 }
 
-// event applies one queue event.
-func (a *agent) event(ctx context.Context, e *queue.Event) {
+// event applies one queue event; blink says whether a call flashes (a call
+// replayed long after the fact shows steady).
+func (a *agent) event(ctx context.Context, e *queue.Event, blink bool) {
 	t := e.Ticket
 	switch e.Type {
 	case queue.EventTicketCalled, queue.EventTicketRecalled:
@@ -73,7 +74,7 @@ func (a *agent) event(ctx context.Context, e *queue.Event) {
 			}
 		}
 		if w := a.windows[n]; w != nil {
-			a.show(ctx, w, t.ID, t.Number, true)
+			a.show(ctx, w, t.ID, t.Number, blink)
 		}
 	case queue.EventTicketStarted: // the visitor has come: stop blinking
 		if t == nil {

@@ -3,32 +3,59 @@ package agent
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/gorilla/websocket"
 
+	"github.com/talon-queue/talon/board"
 	"github.com/talon-queue/talon/queue"
 )
 
-// This file is the whole wire protocol with the server; align it here.
+// This file is the whole wire protocol with the server (the office feed of
+// web/ws.go); align it here.
 //
-// The agent opens ws(s)://…/ws/offices/{office}, sends hello first, then
-// receives, in order:
+// The agent opens ws(s)://…/ws/offices/{office} and sends its hello first
+// (within the server's 5 seconds):
 //
-//	{"type":"snapshot","seq":N,"view":<board.View: {"calls":[{"ticket":"…","number":"А042","window":1,…}],"windows":[{"number":1,"status":"open",…}],…}>}
-//	{"type":"event","event":<queue.Event>}
+//	{"token":"tln_…","since":42}
 //
-// A snapshot replaces everything the agent knows; events follow it by Seq.
-// With since > 0 the server may send just the events after since, or a fresh
-// snapshot. Unknown message types are ignored.
+// since is the Seq of the last event the agent applied (0: none). The server
+// answers with text frames, one JSON object each:
+//
+//	{"type":"snapshot","seq":S,"view":<board.View>,"now":"…","assets":"…"}
+//	    the office at Seq S; when since is 0, ahead of the server's log or
+//	    too far behind it.
+//	{"type":"event","seq":N,"event":<queue.Event>,"replay":true,"announce":{…}}
+//	    every event after that, in Seq order. replay marks the events missed
+//	    since the hello's since, read back from the log; announce comes with
+//	    calls and recalls the server would announce (live ones, and replayed
+//	    ones less than two minutes old).
+//	{"type":"view","seq":N,"view":<board.View>,"now":"…"}
+//	    the office after the events up to N: after a replay, after each burst
+//	    of events, and after a change the view had to be rebuilt for.
+//	{"type":"error","error":{"code":"auth_required","message":"…"}}
+//	    the agent is refused; a close frame with 4000 + the HTTP status
+//	    follows (4401 bad token, 4403 another office, 4404 no such office).
+//
+// The agent reads the calls and windows of board.View (its JSON is the
+// server's, so the two cannot drift apart), and treats a view like a
+// snapshot without its reset of Seq: displays that already agree are left
+// alone. Unknown message types are ignored.
 
-// Message types.
+// Message types of the feed.
 const (
 	msgSnapshot = "snapshot"
 	msgEvent    = "event"
+	msgView     = "view"
+	msgError    = "error"
 )
+
+// closeRefused is the base of the close codes that refuse a connection:
+// 4000 + the HTTP status of the error.
+const closeRefused = 4000
 
 // hello is the agent's first message: its token and the Seq it has seen.
 type hello struct {
@@ -36,37 +63,42 @@ type hello struct {
 	Since uint64 `json:"since"`
 }
 
-// wire is a server message as sent.
+// wire is a server message as sent (web.FeedMessage, the parts the agent reads).
 type wire struct {
-	Type  string          `json:"type"`
-	Seq   uint64          `json:"seq"`
-	View  json.RawMessage `json:"view"`
-	Event *queue.Event    `json:"event"`
+	Type     string          `json:"type"`
+	Seq      uint64          `json:"seq"`
+	View     *board.View     `json:"view"`
+	Event    *queue.Event    `json:"event"`
+	Replay   bool            `json:"replay"`
+	Announce json.RawMessage `json:"announce"`
+	Error    *refusal        `json:"error"`
 }
 
-// snapshotView is the part of the board view (board.View as JSON) the
-// agent reads: the tickets at windows and the windows' states.
-type snapshotView struct {
-	Calls []struct {
-		Ticket string `json:"ticket"` // ticket id
-		Number string `json:"number"` // as printed, e.g. А042
-		Window int    `json:"window"`
-	} `json:"calls"`
-	Windows []struct {
-		Number int                `json:"number"`
-		Status queue.WindowStatus `json:"status"`
-	} `json:"windows"`
+// refusal is the server's reason for turning the agent away.
+type refusal struct {
+	Code    string `json:"code"`
+	Message string `json:"message"` // in the server's default language
+	Status  int    `json:"-"`       // HTTP status from the close code; 0 until it arrives
+}
+
+func (r *refusal) Error() string {
+	if r.Status != 0 {
+		return fmt.Sprintf("agent: refused by the server (%d %s): %s", r.Status, r.Code, r.Message)
+	}
+	return fmt.Sprintf("agent: refused by the server (%s): %s", r.Code, r.Message)
 }
 
 // message is a decoded server message.
 type message struct {
-	kind    string // msgSnapshot, msgEvent or another type (ignored)
+	kind    string // msgSnapshot, msgView, msgEvent, msgError or another type (ignored)
 	seq     uint64
-	windows map[int]windowNow // snapshot: window number → what it serves
+	windows map[int]windowNow // snapshot and view: window number → what it serves
 	event   *queue.Event
+	blink   bool     // event: a call to flash (live, or replayed and still announced)
+	refusal *refusal // error
 }
 
-// windowNow is a window in a snapshot.
+// windowNow is a window in a snapshot or view.
 type windowNow struct {
 	status queue.WindowStatus
 	ticket string // ticket id, "" when the window serves nobody
@@ -81,35 +113,58 @@ func decode(data []byte) (message, error) {
 	}
 	m := message{kind: w.Type, seq: w.Seq}
 	switch w.Type {
-	case msgSnapshot:
-		var v snapshotView
-		if len(w.View) > 0 {
-			if err := json.Unmarshal(w.View, &v); err != nil {
-				return message{}, fmt.Errorf("agent: decode snapshot: %w", err)
-			}
+	case msgSnapshot, msgView:
+		if w.View == nil {
+			return message{}, fmt.Errorf("agent: %s message without view", w.Type)
+		}
+		if m.seq == 0 {
+			m.seq = w.View.Seq
 		}
 		m.windows = map[int]windowNow{}
-		for _, win := range v.Windows {
+		for _, win := range w.View.Windows {
 			m.windows[win.Number] = windowNow{status: win.Status}
 		}
-		for _, c := range v.Calls {
-			w := m.windows[c.Window]
-			w.ticket, w.number = c.Ticket, c.Number
-			m.windows[c.Window] = w
+		for _, c := range w.View.Calls {
+			now := m.windows[c.Window]
+			now.ticket, now.number = c.Ticket, c.Number
+			m.windows[c.Window] = now
 		}
 	case msgEvent:
 		if w.Event == nil {
-			return message{}, fmt.Errorf("agent: event message without event")
+			return message{}, errors.New("agent: event message without event")
 		}
-		m.event, m.seq = w.Event, w.Event.Seq
+		m.event = w.Event
+		if m.seq == 0 {
+			m.seq = w.Event.Seq
+		}
+		announced := len(w.Announce) > 0 && string(w.Announce) != "null"
+		m.blink = !w.Replay || announced
+	case msgError:
+		m.refusal = w.Error
+		if m.refusal == nil {
+			m.refusal = &refusal{Code: "unknown"}
+		}
 	}
 	return m, nil
 }
 
-// Timing of the connection.
+// refusedStatus returns the HTTP status of a close that refuses the agent
+// (close code 4000 + status).
+func refusedStatus(err error) (int, bool) {
+	var ce *websocket.CloseError
+	if errors.As(err, &ce) && ce.Code >= closeRefused+400 && ce.Code < closeRefused+600 {
+		return ce.Code - closeRefused, true
+	}
+	return 0, false
+}
+
+// Timing of the connection. The server pings every 20 s and drops a
+// connection silent for 45 s; the agent pings as often and gives up on a
+// server silent for three rounds.
 const (
 	handshakeTimeout = 10 * time.Second
 	writeWait        = 10 * time.Second
+	refusalWait      = 2 * time.Second // for the close frame after an error message
 	pingEvery        = 20 * time.Second
 	readTimeout      = 3 * pingEvery // no message, ping or pong for this long: the link is dead
 	readLimit        = 4 << 20       // a snapshot of a large office fits
