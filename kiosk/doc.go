@@ -7,4 +7,9 @@
 // whose stable codes say why a ticket was not confirmed as printed. A ticket
 // counts as printed only when the printer reported itself ready before the
 // job and again after the cut; silence is "unknown", never "ready".
+//
+// NewReceipt lays a ticket out from the engine's queue.Printable. PrintJob
+// and PrintResult are the wire form of a print on a printer a device agent
+// drives (the server sends the job over the office feed), and Print runs a
+// job on any Printer and reports how it went.
 package kiosk

@@ -25,12 +25,12 @@ type Printer interface {
 // PrinterStatus is what a printer reported about itself. The zero value is
 // "unknown", which is never ready.
 type PrinterStatus struct {
-	Known        bool // the printer answered every status query in time
-	Offline      bool // the printer says it is offline
-	CoverOpen    bool // the cover is open
-	PaperOut     bool // the roll is empty
-	PaperNearEnd bool // the roll is nearly empty; printing still works
-	Failed       bool // a cutter, mechanical or unrecoverable error occurred
+	Known        bool `json:"known" doc:"the printer answered every status query in time"`
+	Offline      bool `json:"offline,omitempty" doc:"the printer says it is offline"`
+	CoverOpen    bool `json:"cover_open,omitempty" doc:"the cover is open"`
+	PaperOut     bool `json:"paper_out,omitempty" doc:"the roll is empty"`
+	PaperNearEnd bool `json:"paper_near_end,omitempty" doc:"the roll is nearly empty; printing still works"`
+	Failed       bool `json:"failed,omitempty" doc:"a cutter, mechanical or unrecoverable error occurred"`
 }
 
 // Ready reports whether a ticket can be printed: the printer answered and

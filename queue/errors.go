@@ -74,6 +74,7 @@ const (
 	CodeResultRequired   = "result_required"
 	CodeResultUnknown    = "result_unknown"
 	CodeServiceNotServed = "service_not_served"
+	CodeTicketPrinted    = "ticket_printed"
 
 	CodeBookingTooEarly = "booking_too_early"
 	CodeBookingTooLate  = "booking_too_late"
@@ -97,7 +98,7 @@ func Codes() []string {
 		CodeWindowInactive, CodeWindowBusy, CodeWindowTaken, CodeWindowOnBreak,
 		CodeWindowNotYours, CodeNotAtWindow, CodeQueueEmpty,
 		CodeTicketWrongState, CodeTicketNotHere, CodeResultRequired, CodeResultUnknown,
-		CodeServiceNotServed,
+		CodeServiceNotServed, CodeTicketPrinted,
 		CodeBookingTooEarly, CodeBookingTooLate, CodeBookingUsed, CodeSlotUnavailable,
 	}
 	sort.Strings(c)

@@ -21,7 +21,8 @@ const (
 	EventTicketBound      EventType = "ticket.bound"
 	EventTicketNoShow     EventType = "ticket.no_show"
 	EventTicketCancelled  EventType = "ticket.cancelled"
-	EventTicketClosed     EventType = "ticket.closed" // still active at the close of day
+	EventTicketClosed     EventType = "ticket.closed"  // still active at the close of day
+	EventTicketPrinted    EventType = "ticket.printed" // a kiosk printer printed the ticket, or failed to (Event.Print)
 
 	EventWindowOpened EventType = "window.opened"
 	EventWindowClosed EventType = "window.closed"
@@ -44,7 +45,7 @@ const (
 func EventTypes() []EventType {
 	return []EventType{EventTicketIssued, EventTicketCalled, EventTicketRecalled, EventTicketStarted,
 		EventTicketPostponed, EventTicketReturned, EventTicketFinished, EventTicketRedirected,
-		EventTicketBound, EventTicketNoShow, EventTicketCancelled, EventTicketClosed,
+		EventTicketBound, EventTicketNoShow, EventTicketCancelled, EventTicketClosed, EventTicketPrinted,
 		EventWindowOpened, EventWindowClosed, EventWindowBreak, EventWindowBack, EventDayClosed,
 		EventBookingCreated, EventBookingCancelled, EventBookingUsed, EventConfigChanged,
 		EventLogin, EventLogout}
@@ -64,6 +65,7 @@ type Event struct {
 	Booking *Booking     `json:"booking,omitempty"`
 	Why     *Explanation `json:"why,omitempty" doc:"why call-next chose this ticket"`
 	Config  *ConfigEntry `json:"config,omitempty"`
+	Print   *PrintReport `json:"print,omitempty" doc:"the outcome of printing the ticket (ticket.printed)"`
 	Reason  string       `json:"reason,omitempty"`
 }
 

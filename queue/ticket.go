@@ -85,6 +85,8 @@ type Ticket struct {
 	Phone    string  `json:"phone,omitempty"`
 	Code     string  `json:"code,omitempty" doc:"unguessable code of the applicant's live ticket page"`
 	Booking  string  `json:"booking,omitempty" doc:"id of the pre-booking this ticket checked in"`
+	IssuedBy string  `json:"issued_by,omitempty" doc:"id of the person, device or API client that issued the ticket"`
+	Printed  bool    `json:"printed,omitempty" doc:"a kiosk printer confirmed the paper ticket (see event ticket.printed)"`
 	Status   Status  `json:"status"`
 
 	AppointmentAt  time.Time `json:"appointment_at,omitzero"`

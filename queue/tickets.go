@@ -158,7 +158,7 @@ func (c *txn) newTicket(os *officeState, r IssueRequest, src Source, appt time.T
 	}
 	t := &Ticket{
 		Office: o.ID, Day: day, Service: s.ID, Purpose: r.Purpose, Category: r.Category, Source: src,
-		CaseID: r.CaseID, Phone: phone, Status: StatusWaiting, AppointmentAt: appt,
+		IssuedBy: c.principal().ID, CaseID: r.CaseID, Phone: phone, Status: StatusWaiting, AppointmentAt: appt,
 		IssuedAt: c.now, QueuedAt: c.now, QueueKey: key, BoundWindow: r.Window,
 	}
 	if len(steps) > 0 {

@@ -158,13 +158,14 @@ func validLogin(l string) error {
 // (kiosk, board, rating kiosk, agent) with a device token. Its secret is kept
 // only as a hash.
 type Client struct {
-	ID      string     `json:"id"`
-	Name    string     `json:"name"`
-	Kind    ClientKind `json:"kind"`
-	Office  string     `json:"office,omitempty" doc:"the office the client may act in; empty means every office (API keys only)"`
-	Scopes  []Perm     `json:"scopes,omitempty" doc:"permissions of an API key; devices have fixed permissions"`
-	Active  bool       `json:"active"`
-	Created time.Time  `json:"created"`
+	ID      string         `json:"id"`
+	Name    string         `json:"name"`
+	Kind    ClientKind     `json:"kind"`
+	Office  string         `json:"office,omitempty" doc:"the office the client may act in; empty means every office (API keys only)"`
+	Scopes  []Perm         `json:"scopes,omitempty" doc:"permissions of an API key; devices have fixed permissions"`
+	Printer *PrinterConfig `json:"printer,omitempty" doc:"the ticket printer of a kiosk; absent when it has none"`
+	Active  bool           `json:"active"`
+	Created time.Time      `json:"created"`
 }
 
 // Validate checks the client.
@@ -197,6 +198,14 @@ func (c *Client) Validate() error {
 		}
 	default:
 		return Invalid("kind", RuleValue)
+	}
+	if c.Printer != nil {
+		if c.Kind != ClientKiosk {
+			return Invalid("printer", RuleValue)
+		}
+		if err := c.Printer.Validate(); err != nil {
+			return prefixField("printer", err)
+		}
 	}
 	if c.Office != "" {
 		return validID("office", c.Office)

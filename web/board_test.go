@@ -227,7 +227,7 @@ func (s *server) stop() {
 // start serves a new web server on the same engine and address.
 func (s *server) start() {
 	s.t.Helper()
-	srv, err := web.New(web.Config{Queue: s.env.Q, Version: "test", Now: s.env.Clock.Now})
+	srv, err := web.New(s.config())
 	if err != nil {
 		s.t.Fatal(err)
 	}

@@ -23,10 +23,6 @@ const (
 	codeInternal         = "internal_error"
 )
 
-func webCodes() []string {
-	return []string{codeRouteNotFound, codeMethodNotAllowed, codeBodyTooLarge, codeCSRF, codeInternal}
-}
-
 //go:embed i18n/*.json
 var i18nFS embed.FS
 

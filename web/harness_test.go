@@ -19,6 +19,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
 
+	"github.com/talon-queue/talon/integrations/escpos"
 	"github.com/talon-queue/talon/queue"
 	"github.com/talon-queue/talon/queue/bolt"
 	"github.com/talon-queue/talon/queue/queuetest"
@@ -70,7 +71,7 @@ func mustServer(t *testing.T) *server {
 	s.Board = mk(queue.Client{ID: "board-1", Name: "Табло", Kind: queue.ClientBoard, Office: "test", Active: true})
 	s.APIKey = mk(queue.Client{ID: "ais", Name: "АИС МФЦ", Kind: queue.ClientAPI, Scopes: queue.AllPerms(), Active: true})
 
-	s.srv, err = web.New(web.Config{Queue: env.Q, Version: "test", Now: env.Clock.Now})
+	s.srv, err = web.New(s.config())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,6 +88,18 @@ func mustServer(t *testing.T) *server {
 	s.URL = "http://" + ln.Addr().String()
 	s.router = s.loadSpec()
 	return s
+}
+
+// config is the web configuration of the test server: the engine, its clock
+// and the ESC/POS adapter for kiosks' network printers (quick timeouts).
+func (s *server) config() web.Config {
+	s.t.Helper()
+	printers, err := escpos.NewNetwork()
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	printers.Settle, printers.ReplyTimeout = 0, 500*time.Millisecond
+	return web.Config{Queue: s.env.Q, Version: "test", Now: s.env.Clock.Now, Printers: printers}
 }
 
 // loadSpec fetches the served OpenAPI document and checks that it is valid.

@@ -187,6 +187,11 @@ func (s *Server) openAPI() ([]byte, error) {
 				"description": "a retried request with the same key returns the first answer instead of acting twice",
 				"schema":      map[string]any{"type": "string", "maxLength": 200}})
 		}
+		if o.ETag {
+			params = append(params, map[string]any{"name": "If-None-Match", "in": "header", "required": false,
+				"description": "the ETag of the last answer: 304 without a body when nothing changed",
+				"schema":      map[string]any{"type": "string"}})
+		}
 		params = append(params, map[string]any{"name": "Accept-Language", "in": "header", "required": false,
 			"description": "language of error messages: ru (default) or en", "schema": map[string]any{"type": "string"}})
 		desc := o.Summary + "."
@@ -196,6 +201,12 @@ func (s *Server) openAPI() ([]byte, error) {
 		resp := map[string]any{
 			strconv.Itoa(o.Status): map[string]any{"description": http.StatusText(o.Status),
 				"content": map[string]any{"application/json": map[string]any{"schema": g.ref(o.Out, false)}}},
+		}
+		if o.ETag {
+			ok := resp[strconv.Itoa(o.Status)].(map[string]any)
+			ok["headers"] = map[string]any{"ETag": map[string]any{"description": "tag of this answer, for If-None-Match",
+				"schema": map[string]any{"type": "string"}}}
+			resp["304"] = map[string]any{"description": "Not Modified: the answer is the one of the ETag given"}
 		}
 		codes := []int{400, 500}
 		if !o.Public {

@@ -182,7 +182,102 @@ func (s *Server) pages() string {
 		p.Title = p.T("page.board.title")
 		return s.render(c, tmpl, "board.html", p)
 	})
+	s.app.Get("/kiosk", func(c *fiber.Ctx) error {
+		p := &kioskPage{page: page{Lang: "ru", Second: "en", a: a, msgs: s.msgs},
+			Office: officeParam(c.Query("office")),
+			Idle:   intOr(c.Query("idle"), 45, 3, 600),
+		}
+		p.Title = p.T("page.kiosk.title")
+		return s.render(c, tmpl, "kiosk.html", p)
+	})
+	s.app.Get("/t/:code", func(c *fiber.Ctx) error { return s.ticketPage(c, tmpl, a) })
 	return a.hash
+}
+
+// kioskPage is the data of the ticket kiosk. Strings of both languages go
+// to the script, which switches between them.
+type kioskPage struct {
+	page
+	Office string
+	Idle   int // seconds without a touch before the kiosk returns to the start
+}
+
+// ticketPage is the data of an applicant's live ticket page: rendered whole
+// on the server, so that the first answer over a poor link already shows
+// the place in the queue; the script then polls for changes.
+type ticketPage struct {
+	page
+	Code    string
+	Poll    int // seconds between polls
+	Found   bool
+	Ticket  queue.TicketView
+	Office  string
+	Service string
+	Other   string // the other language, for the switch
+}
+
+// Final reports whether the ticket's status is final (nothing more to wait for).
+func (p *ticketPage) Final() bool { return p.Found && !p.Ticket.Status.Active() }
+
+// Ahead is the line with the people ahead, while the ticket waits.
+func (p *ticketPage) Ahead() string {
+	if p.Ticket.Status != queue.StatusWaiting || p.Ticket.Position <= 0 {
+		return ""
+	}
+	if p.Ticket.Position == 1 {
+		return p.T("ticket.next")
+	}
+	return p.msgs.text(p.Lang, "ticket.ahead", map[string]string{"n": strconv.Itoa(p.Ticket.Position - 1)})
+}
+
+// Wait is the line with the estimated wait, while the ticket waits.
+func (p *ticketPage) Wait() string {
+	if p.Ticket.Status != queue.StatusWaiting || p.Ticket.EstimatedWait <= 0 {
+		return ""
+	}
+	return p.msgs.text(p.Lang, "ticket.wait", map[string]string{"n": strconv.Itoa(p.Ticket.EstimatedWait)})
+}
+
+// State is the sentence for the ticket's status.
+func (p *ticketPage) State() string {
+	if !p.Found {
+		return p.T("ticket.not_found")
+	}
+	return p.msgs.text(p.Lang, "ticket.status."+string(p.Ticket.Status), map[string]string{"window": strconv.Itoa(p.Ticket.Window)})
+}
+
+// ticketPage renders /t/{code}: the applicant's ticket, without login.
+func (s *Server) ticketPage(c *fiber.Ctx, tmpl *template.Template, a *assets) error {
+	l := c.Query("lang")
+	if !slices.Contains(langs, l) {
+		l = lang(c)
+	}
+	p := &ticketPage{page: page{Lang: l, a: a, msgs: s.msgs}, Code: truncate(c.Params("code"), 100),
+		Poll: intOr(c.Query("poll"), 10, 1, 60), Other: "en"}
+	if l == "en" {
+		p.Other = "ru"
+	}
+	v, err := s.q.TicketByCode(c.Params("code"))
+	switch {
+	case err == nil:
+		p.Found, p.Ticket = true, v
+		if cfg, err := s.q.Catalog(queue.System(), v.Office); err == nil {
+			p.Office = cfg.Office.Name.In(l)
+			for _, sv := range cfg.Services {
+				if sv.ID == v.Service {
+					p.Service = sv.Name.In(l)
+				}
+			}
+		}
+		p.Title = p.msgs.text(l, "page.ticket.title", map[string]string{"number": v.Number})
+	case queue.ErrorKind(err) == queue.KindNotFound:
+		c.Status(fiber.StatusNotFound)
+		p.Title = p.T("page.ticket.none")
+	default:
+		return err
+	}
+	c.Set("X-Robots-Tag", "noindex, nofollow")
+	return s.render(c, tmpl, "ticket.html", p)
 }
 
 // render writes a page with the headers every page has.

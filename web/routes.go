@@ -213,8 +213,8 @@ func (s *Server) routes() {
 	add(s, op{Method: "GET", Path: v1 + "/tickets/{id}", ID: "getTicket", Tag: "tickets", Perm: "tickets:read", Errors: []int{404},
 		Summary: "A ticket with its whole history"},
 		func(r *request, _ none) (queue.TicketView, error) { return s.q.Ticket(r.p, r.id()) })
-	add(s, op{Method: "GET", Path: v1 + "/public/tickets/{code}", ID: "getPublicTicket", Tag: "tickets", Public: true, Errors: []int{404},
-		Summary: "The applicant's view of their ticket by its unguessable page code (no login)"},
+	add(s, op{Method: "GET", Path: v1 + "/public/tickets/{code}", ID: "getPublicTicket", Tag: "tickets", Public: true, Errors: []int{404}, ETag: true,
+		Summary: "The applicant's view of their ticket by its unguessable page code (no login); poll it with If-None-Match"},
 		func(r *request, _ none) (queue.TicketView, error) { return s.q.TicketByCode(r.c.Params("code")) })
 
 	ticketAction := func(path, id, summary string, fn func(r *request) (queue.TicketView, error)) {
@@ -416,17 +416,23 @@ func (s *Server) routes() {
 	add(s, op{Method: "GET", Path: v1 + "/clients", ID: "listClients", Tag: "people", Perm: "users:write", Summary: "API keys and devices"},
 		func(r *request, _ none) ([]queue.Client, error) { return s.q.Clients(r.p), nil })
 	add(s, op{Method: "POST", Path: v1 + "/clients", ID: "createClient", Tag: "people", Perm: "users:write", Status: 201, Errors: []int{404, 409},
-		Summary: "Create an API key (with scopes) or a device token; the secret is shown only here"},
+		Summary: "Create an API key (with scopes) or a device token; the secret is shown only here. A kiosk may name its ticket printer"},
 		func(r *request, in queue.Client) (queue.ClientToken, error) {
+			if err := s.checkPrinter(in.Printer); err != nil {
+				return queue.ClientToken{}, err
+			}
 			return s.q.CreateClient(r.ctx(), r.meta(), in)
 		})
 	add(s, op{Method: "PUT", Path: v1 + "/clients/{id}", ID: "updateClient", Tag: "people", Perm: "users:write", Errors: []int{404},
-		Summary: "Change an API key or device (set active=false to revoke)"},
+		Summary: "Change an API key or device (set active=false to revoke); the body replaces the record, printer included"},
 		func(r *request, in queue.Client) (queue.ClientToken, error) {
 			if err := sameID("id", in.ID, r.id()); err != nil {
 				return queue.ClientToken{}, err
 			}
 			in.ID = r.id()
+			if err := s.checkPrinter(in.Printer); err != nil {
+				return queue.ClientToken{}, err
+			}
 			return s.q.UpdateClient(r.ctx(), r.meta(), in)
 		})
 	add(s, op{Method: "POST", Path: v1 + "/clients/{id}/rotate", ID: "rotateClient", Tag: "people", Perm: "users:write", Errors: []int{404},

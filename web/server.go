@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -28,6 +30,14 @@ type Config struct {
 	Version string
 	// Now is the clock for rate limits; time.Now when nil.
 	Now func() time.Time
+	// Printers opens the network printers of kiosks, which the server
+	// prints to itself; nil when the server prints nothing (kiosks then
+	// show their tickets' QR codes instead).
+	Printers Printers
+	// PublicURL is the address applicants' phones reach the server at, for
+	// the live ticket page printed as a QR code, e.g. https://queue.example.ru;
+	// empty means the address the kiosk used.
+	PublicURL string
 }
 
 // Server is the fiber application with Talon's routes.
@@ -37,6 +47,8 @@ type Server struct {
 	log     *slog.Logger
 	app     *fiber.App
 	msgs    catalog
+	prints  *prints
+	agents  *agents
 	ops     []*op
 	spec    []byte
 	limiter *limiter
@@ -67,6 +79,13 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Version == "" {
 		cfg.Version = "dev"
 	}
+	if cfg.PublicURL != "" {
+		u, err := url.Parse(cfg.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return nil, fmt.Errorf("web: public URL %q: want http(s)://host[:port][/path]", cfg.PublicURL)
+		}
+		cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
+	}
 	msgs, err := loadCatalog()
 	if err != nil {
 		return nil, err
@@ -75,7 +94,9 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, q: cfg.Queue, log: cfg.Logger, msgs: msgs, limiter: newLimiter(cfg.Now), dummy: dummy}
+	s := &Server{cfg: cfg, q: cfg.Queue, log: cfg.Logger, msgs: msgs, limiter: newLimiter(cfg.Now), dummy: dummy,
+		agents: newAgents()}
+	s.prints = newPrints(cfg.Now, cfg.Logger)
 	s.done, s.stop = context.WithCancel(context.Background())
 	s.app = fiber.New(fiber.Config{
 		Immutable:             true,
@@ -89,6 +110,7 @@ func New(cfg Config) (*Server, error) {
 	})
 	s.app.Use(s.recoverPanics, s.securityHeaders)
 	s.routes()
+	s.printing()
 	s.realtime(s.pages())
 	if s.spec, err = s.openAPI(); err != nil {
 		return nil, err

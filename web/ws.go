@@ -18,6 +18,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/talon-queue/talon/board"
+	"github.com/talon-queue/talon/kiosk"
 	"github.com/talon-queue/talon/queue"
 )
 
@@ -42,8 +43,7 @@ import (
 //	{"type":"snapshot","seq":S,"view":{…},"now":"…","assets":"…"}
 //	    the office at Seq S (a board.View), the server's clock and the hash
 //	    of the page assets (a board reloads itself when they change); sent
-//	    first unless the client can catch up, and again whenever the view
-//	    must be rebuilt (catalogue changed).
+//	    first unless the client can catch up.
 //	{"type":"event","seq":N,"event":{…},"replay":true,"announce":{…}}
 //	    every event after that, in Seq order, without gaps. replay marks the
 //	    events a reconnecting client missed, read back from the event log.
@@ -51,8 +51,9 @@ import (
 //	    voice clips (board.Announcement) and the spoken text, in ru and en
 //	    (not for replayed calls older than two minutes).
 //	{"type":"view","seq":N,"view":{…},"now":"…"}
-//	    the board view after the events up to N: after a replay, and after
-//	    each burst of events.
+//	    the board view after the events up to N: after a replay, after each
+//	    burst of events, and after a change the view was rebuilt for (its
+//	    catalogue changed); a client takes it as the whole picture.
 //	{"type":"error","error":{"code":"auth_required","message":"…"}}
 //	    the connection is refused; a close frame with code 4000+HTTP status
 //	    follows (4400, 4401, 4403, 4404).
@@ -62,11 +63,32 @@ import (
 // Other close codes: 1001 the server is shutting down, 1013 the client fell
 // behind (its subscription was dropped) and should reconnect with since.
 //
+// Print jobs, to device agents only (client kind agent) that drive a
+// kiosk's printer (the kiosk's printer address is "agent" or
+// "agent:<agent id>", see queue.PrinterConfig and print.go):
+//
+//	{"type":"print","job":{"id":"pj-…","kiosk":"kiosk-1","ticket":"17",
+//	  "profile":"generic-escpos-80","receipt":{"office":"МФЦ …",
+//	  "number":"П001","service":"Паспорт РФ","issued":"2026-11-24T10:00:00+03:00",
+//	  "ahead":2,"wait_seconds":1200,"url":"https://…/t/17-…","barcode":"17"}}}
+//	    print receipt (kiosk.PrintJob; decode it into that type) on the
+//	    printer the agent keeps for kiosk, with profile, and answer within
+//	    30 seconds with a print_result naming the job (kiosk.Print does
+//	    both). A job sent to a connection that closes before it answers
+//	    fails as printer_unreachable.
+//
 // Messages from the client after the hello (at most 4 KiB each):
 //
 //	{"type":"status","page":"board","sound":"blocked","dropped":3}
 //	    what the screen reports of itself; managers read it at
 //	    GET /api/v1/offices/{office}/displays.
+//	{"type":"print_result","job":"pj-…","ok":false,"code":"printer_paper_out",
+//	  "sent":false,"status":{"known":true,"offline":true,"paper_out":true}}
+//	    an agent's answer to a print job (kiosk.PrintResult): ok only when
+//	    the printer confirmed the ticket before and after; else code is one
+//	    of kiosk.PrintCodes(). The kiosk gets the outcome, it is journalled
+//	    as event ticket.printed, and managers see it at
+//	    GET /api/v1/offices/{office}/printers.
 //
 // The server pings every 20 seconds and drops a connection that has not
 // answered for 45; each write must complete within 10 seconds.
@@ -106,15 +128,22 @@ type FeedStatus struct {
 
 // FeedMessage is one message of the server on the feed.
 type FeedMessage struct {
-	Type     string        `json:"type" doc:"snapshot, event, view or error"`
-	Seq      uint64        `json:"seq,omitempty"`
-	Now      *time.Time    `json:"now,omitempty" doc:"server time, for display clocks"`
-	Assets   string        `json:"assets,omitempty" doc:"hash of the page assets"`
-	View     *board.View   `json:"view,omitempty"`
-	Event    *queue.Event  `json:"event,omitempty"`
-	Replay   bool          `json:"replay,omitempty"`
-	Announce *Announcement `json:"announce,omitempty"`
-	Error    *ErrorDetail  `json:"error,omitempty"`
+	Type     string          `json:"type" doc:"snapshot, event, view, print or error"`
+	Seq      uint64          `json:"seq,omitempty"`
+	Now      *time.Time      `json:"now,omitempty" doc:"server time, for display clocks"`
+	Assets   string          `json:"assets,omitempty" doc:"hash of the page assets"`
+	View     *board.View     `json:"view,omitempty"`
+	Event    *queue.Event    `json:"event,omitempty"`
+	Replay   bool            `json:"replay,omitempty"`
+	Announce *Announcement   `json:"announce,omitempty"`
+	Job      *kiosk.PrintJob `json:"job,omitempty" doc:"a print job, to device agents"`
+	Error    *ErrorDetail    `json:"error,omitempty"`
+}
+
+// FeedPrintResult is a device agent's answer to a print job.
+type FeedPrintResult struct {
+	Type string `json:"type" doc:"print_result"`
+	kiosk.PrintResult
 }
 
 // Announcement is what a board says and shows for a call.
@@ -200,6 +229,7 @@ type feed struct {
 	assets   string
 	displays *displays
 
+	agent *agentConn // print jobs for this connection of a device agent; nil for others
 	token string
 	p     *queue.Principal
 	full  bool // tickets:read: events whole
@@ -225,6 +255,12 @@ func (f *feed) run() {
 	// the state already holds arrive with a Seq not above it and are skipped.
 	f.sub = f.s.q.Hub().Subscribe(f.office, feedBuffer)
 	defer f.sub.Close()
+	if f.p.Kind == "client" && f.p.Client == queue.ClientAgent {
+		// Before the snapshot: an agent that has it can be sent print jobs,
+		// which wait in f.agent.out until the loop writes them.
+		f.agent = f.s.agents.join(f.office, f.p.ID)
+		defer f.s.agents.leave(f.agent)
+	}
 	if err := f.start(hello.Since); err != nil {
 		var qe *queue.Error
 		if errors.As(err, &qe) {
@@ -334,8 +370,16 @@ func (f *feed) sendView() error {
 func (f *feed) loop(readDone <-chan struct{}) error {
 	ping := time.NewTicker(feedPingEvery)
 	defer ping.Stop()
+	var jobs <-chan *kiosk.PrintJob
+	if f.agent != nil {
+		jobs = f.agent.out
+	}
 	for {
 		select {
+		case job := <-jobs:
+			if err := f.send(FeedMessage{Type: "print", Job: job}); err != nil {
+				return err
+			}
 		case e, ok := <-f.sub.C:
 			if !ok {
 				f.close(websocket.CloseTryAgainLater, "fell behind")
@@ -496,36 +540,50 @@ type feedKey struct {
 // feedCache keeps the encoded messages of recent events and views.
 type feedCache struct {
 	mu   sync.Mutex
-	msgs map[feedKey]*fws.PreparedMessage
+	msgs map[feedKey]cachedFeed
 	keys []feedKey // oldest first
 }
+
+type cachedFeed struct {
+	pm *fws.PreparedMessage
+	at time.Time
+}
+
+// feedViewFresh is how long an encoded view may be shared: it carries the
+// server's clock, which boards show.
+const feedViewFresh = time.Second
 
 const feedCacheSize = 4096
 
 func (c *feedCache) get(k feedKey, build func() FeedMessage) (*fws.PreparedMessage, error) {
+	fresh := func(e cachedFeed) bool {
+		return e.pm != nil && (k.kind != 'v' || time.Since(e.at) < feedViewFresh)
+	}
 	c.mu.Lock()
-	pm := c.msgs[k]
+	e := c.msgs[k]
 	c.mu.Unlock()
-	if pm != nil {
-		return pm, nil
+	if fresh(e) {
+		return e.pm, nil
 	}
 	b, err := json.Marshal(build())
 	if err != nil {
 		return nil, err
 	}
-	if pm, err = fws.NewPreparedMessage(websocket.TextMessage, b); err != nil {
+	pm, err := fws.NewPreparedMessage(websocket.TextMessage, b)
+	if err != nil {
 		return nil, err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if old := c.msgs[k]; old != nil {
-		return old, nil
+	if old := c.msgs[k]; fresh(old) {
+		return old.pm, nil
+	} else if old.pm == nil {
+		c.keys = append(c.keys, k)
 	}
 	if c.msgs == nil {
-		c.msgs = map[feedKey]*fws.PreparedMessage{}
+		c.msgs = map[feedKey]cachedFeed{}
 	}
-	c.msgs[k] = pm
-	c.keys = append(c.keys, k)
+	c.msgs[k] = cachedFeed{pm: pm, at: time.Now()}
 	if len(c.keys) > feedCacheSize {
 		delete(c.msgs, c.keys[0])
 		c.keys = c.keys[1:]
@@ -592,9 +650,26 @@ func (f *feed) read(key string, done chan<- struct{}) {
 			return
 		}
 		f.ws.SetReadDeadline(time.Now().Add(feedPongWait))
-		var st FeedStatus
-		if json.Unmarshal(b, &st) == nil && st.Type == "status" {
-			f.displays.report(key, st)
+		var kind struct {
+			Type string `json:"type"`
+		}
+		if json.Unmarshal(b, &kind) != nil {
+			continue
+		}
+		switch kind.Type {
+		case "status":
+			var st FeedStatus
+			if json.Unmarshal(b, &st) == nil {
+				f.displays.report(key, st)
+			}
+		case "print_result":
+			var res FeedPrintResult
+			if f.agent == nil || json.Unmarshal(b, &res) != nil {
+				continue
+			}
+			if err := f.s.agents.result(f.agent, res.PrintResult); err != nil {
+				f.s.log.Info("feed: print result dropped", "office", f.office, "device", f.p.ID, "job", res.Job, "err", err)
+			}
 		}
 	}
 }

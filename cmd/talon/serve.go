@@ -13,9 +13,13 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/talon-queue/talon/integrations/escpos"
 	"github.com/talon-queue/talon/queue"
 	"github.com/talon-queue/talon/web"
 )
+
+// The server prints to kiosks' network printers through the ESC/POS adapter.
+var _ web.Printers = (*escpos.Network)(nil)
 
 // Addresses of serve: every interface normally, only this machine for a demo
 // (its credentials are written to a file).
@@ -26,12 +30,13 @@ const (
 )
 
 func (c *cli) serve(ctx context.Context, args []string) error {
-	fs := c.flagSet("serve", "talon serve [--addr :8080] [--data ./talon-data] [--demo] [--secure-cookies] [--session-ttl 12h]")
+	fs := c.flagSet("serve", "talon serve [--addr :8080] [--data ./talon-data] [--demo] [--secure-cookies] [--session-ttl 12h] [--public-url https://queue.example.ru]")
 	addr := fs.String("addr", defaultAddr, "address to listen on (with --demo: "+defaultDemoAddr+" unless given)")
 	data := dataFlag(fs)
 	demo := fs.Bool("demo", false, "create (or reuse) a demo office with published credentials in <data>/demo-credentials.json")
 	secure := fs.Bool("secure-cookies", false, "mark cookies Secure (when served behind TLS)")
 	ttl := fs.Duration("session-ttl", 12*time.Hour, "how long a login lasts")
+	public := fs.String("public-url", "", "address applicants' phones reach this server at, for the QR code on tickets (default: the address the kiosk uses)")
 	pos, err := c.parse(fs, args)
 	if err != nil {
 		return err
@@ -63,8 +68,12 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 			log.Error("close store", "err", err)
 		}
 	}()
+	printers, err := escpos.NewNetwork()
+	if err != nil {
+		return err
+	}
 	srv, err := web.New(web.Config{Queue: eng.q, Logger: log.With("component", "web"), Demo: *demo,
-		SecureCookies: *secure, SessionTTL: *ttl, Version: version()})
+		SecureCookies: *secure, SessionTTL: *ttl, Version: version(), Printers: printers, PublicURL: *public})
 	if err != nil {
 		return err
 	}
