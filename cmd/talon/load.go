@@ -92,6 +92,7 @@ func (c *cli) load(ctx context.Context, args []string) error {
 	calls := fs.Int("calls", 200, "boards mode: calls to make")
 	every := fs.Duration("every", 20*time.Millisecond, "boards mode: time between calls")
 	clients := fs.Int("clients", 64, "concurrent clients")
+	rate := fs.Int("rate", 0, "issue at this many requests per second in all (0: as fast as the clients go); latency counts from when each request was due, so a server that falls behind is not flattered")
 	duration := fs.Duration("duration", 10*time.Second, "how long to run")
 	service := fs.String("service", "", "service to issue for (default: the first active service without a daily limit)")
 	if _, err := c.parse(fs, args); err != nil {
@@ -143,6 +144,7 @@ func (c *cli) load(ctx context.Context, args []string) error {
 	}
 	start := time.Now()
 	var served atomic.Int64
+	due := pace(ctx, *rate, start)
 	for i := range *clients {
 		wg.Add(1)
 		go func() {
@@ -153,6 +155,12 @@ func (c *cli) load(ctx context.Context, args []string) error {
 			}
 			for ctx.Err() == nil {
 				t0 := time.Now()
+				if due != nil {
+					var ok bool
+					if t0, ok = <-due; !ok {
+						return
+					}
+				}
 				_, fail := t.post(ctx, "/api/v1/offices/"+t.office+"/tickets", issueBody, nil)
 				if ctx.Err() != nil && fail != "" {
 					return
@@ -163,13 +171,43 @@ func (c *cli) load(ctx context.Context, args []string) error {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	fmt.Fprintf(c.stdout, "talon load: %s mode, %d clients, %s against %s (service %s)\n", *mode, *clients, elapsed.Round(time.Millisecond), t.url, *service)
+	fmt.Fprintf(c.stdout, "talon load: %s mode, %d clients, rate %s, %s against %s (service %s)\n", *mode, *clients, rateText(*rate), elapsed.Round(time.Millisecond), t.url, *service)
 	issued.report(c.stdout, "issue", elapsed)
 	if windows > 0 {
 		cycled.report(c.stdout, "call+fin", elapsed)
 		fmt.Fprintf(c.stdout, "%-10s %8d visitors served at %d windows\n", "served", served.Load(), windows)
 	}
 	return nil
+}
+
+// pace hands out the times requests are due, rate per second from start, or
+// returns nil for no pacing. A client takes the next due time and measures
+// its request from it, so time spent waiting for a slow server counts.
+func pace(ctx context.Context, rate int, start time.Time) <-chan time.Time {
+	if rate <= 0 {
+		return nil
+	}
+	due := make(chan time.Time, rate) // a second of backlog at most
+	go func() {
+		defer close(due)
+		every := time.Second / time.Duration(rate)
+		for n := 0; ; n++ {
+			at := start.Add(time.Duration(n) * every)
+			if d := time.Until(at); d > time.Millisecond {
+				select {
+				case <-time.After(d):
+				case <-ctx.Done():
+					return
+				}
+			}
+			select {
+			case due <- at:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return due
 }
 
 // windowLoop works one window as fast as it can: call next, start, finish.
@@ -281,4 +319,11 @@ func (t *loadTarget) do(ctx context.Context, method, path string, body []byte, o
 		}
 	}
 	return res.StatusCode, ""
+}
+
+func rateText(r int) string {
+	if r <= 0 {
+		return "unlimited"
+	}
+	return fmt.Sprintf("%d/s", r)
 }
