@@ -224,19 +224,21 @@ func (q *Queue) loop(every time.Duration, committed <-chan struct{}) {
 				}
 				q.epoch++
 			}
-			open = &inflight{epoch: q.epoch}
+			open = &inflight{epoch: q.epoch, batch: &Batch{}, offices: map[string]bool{}}
 		}
 		q.apply(open, r)
+		q.stage(open)
 	}
 	handoff := func() {
 		if len(open.changes) > 0 {
-			open.batch = batchOf(open.changes, q.w)
-			if p, ok := q.store.(Preparer); ok {
-				if err := p.Prepare(open.batch); err != nil {
-					q.log.Error("prepare failed; state reloaded from the store", "err", err, "commands", len(open.reqs))
-					q.failed.Store(q.epoch) // the committer fails this batch
-				}
+			// Office runtimes are written whole, as they stand now.
+			for _, id := range sortedKeys(open.offices) {
+				rt := q.w.offices[id].rt
+				open.batch.Runtime = append(open.batch.Runtime, &OfficeRuntime{Office: rt.Office, Day: rt.Day, Closed: rt.Closed,
+					Counters: cloneMap(rt.Counters), Issued: cloneMap(rt.Issued)})
 			}
+		} else {
+			open.batch = nil
 		}
 		q.commits <- open
 		open, free, want, linger = nil, false, 0, nil
@@ -325,8 +327,32 @@ type commitDone struct {
 type inflight struct {
 	reqs    []*request
 	changes []change
-	batch   *Batch
+	batch   *Batch          // what the store writes, built as commands are applied
+	staged  int             // changes already in batch
+	offices map[string]bool // offices whose runtime the batch writes
 	epoch   uint64
+}
+
+// stage adds the changes of the commands applied since the last call to the
+// batch and lets the store encode them at once: that work then overlaps the
+// commit of the previous batch instead of delaying this one.
+func (q *Queue) stage(f *inflight) {
+	if f.staged == len(f.changes) {
+		return
+	}
+	for _, ch := range f.changes[f.staged:] {
+		ch.addTo(f.batch)
+		if rc, ok := ch.(runtimeChange); ok {
+			f.offices[rc.office] = true
+		}
+	}
+	f.staged = len(f.changes)
+	if p, ok := q.store.(Preparer); ok && q.failed.Load() != f.epoch {
+		if err := p.Prepare(f.batch); err != nil {
+			q.log.Error("prepare failed; state reloaded from the store", "err", err, "commands", len(f.reqs))
+			q.failed.Store(f.epoch) // the committer fails this batch
+		}
+	}
 }
 
 // apply runs one command against the writer's world and adds it, with its
@@ -416,23 +442,6 @@ func idemKey(m Meta) string {
 		id = m.Principal.Kind + ":" + m.Principal.ID
 	}
 	return id + "\x00" + m.IdempotencyKey
-}
-
-// batchOf turns the changes of a batch into what the store writes; office
-// runtimes are written whole, as they stand in the writer's world.
-func batchOf(changes []change, w *world) *Batch {
-	b := &Batch{}
-	offices := map[string]bool{}
-	for _, ch := range changes {
-		ch.addTo(b)
-		if rc, ok := ch.(runtimeChange); ok && !offices[rc.office] {
-			offices[rc.office] = true
-			rt := w.offices[rc.office].rt
-			b.Runtime = append(b.Runtime, &OfficeRuntime{Office: rt.Office, Day: rt.Day, Closed: rt.Closed,
-				Counters: cloneMap(rt.Counters), Issued: cloneMap(rt.Issued)})
-		}
-	}
-	return b
 }
 
 func cloneMap(m map[string]int) map[string]int {
@@ -540,4 +549,13 @@ func (c *txn) office(id string) (*officeState, error) {
 		roll.commit()
 	}
 	return os, nil
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
 }

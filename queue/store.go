@@ -27,10 +27,11 @@ type Store interface {
 }
 
 // Preparer is a Store that can do the CPU work of a commit (encoding)
-// before the commit itself. The writer calls Prepare on each batch while the
-// previous batch is still syncing, so the two overlap.
+// before the commit itself. The writer calls Prepare as a batch grows, while
+// the previous batch is still syncing, so the two overlap.
 type Preparer interface {
-	// Prepare readies b for Commit and keeps what it made in b.Prepared.
+	// Prepare readies what was added to b since the last call for Commit
+	// and keeps what it made in b.Prepared.
 	Prepare(b *Batch) error
 }
 

@@ -217,56 +217,49 @@ func put(b *bolt.Bucket, k []byte, v any) error {
 
 // prepared is a batch's tickets and events encoded ahead of its commit.
 type prepared struct {
-	tickets []encodedTicket // the last version of each ticket in the batch
-	events  [][]byte        // one per event of the batch, in order
-}
-
-type encodedTicket struct {
-	t   *queue.Ticket
-	raw []byte
+	tickets [][]byte // one per ticket version of the batch, in order
+	events  [][]byte // one per event of the batch, in order
 }
 
 var _ queue.Preparer = (*Store)(nil)
 
-// Prepare encodes the batch's tickets and events, the bulk of a commit's
-// CPU work, so that the engine can do it while the previous commit syncs.
-// A ticket changed twice in one batch is written once, in its last version.
+// Prepare encodes the tickets and events added to the batch since the last
+// call, the bulk of a commit's CPU work, so that the engine can do it while
+// the previous commit syncs.
 func (s *Store) Prepare(b *queue.Batch) error {
-	p := &prepared{events: make([][]byte, len(b.Events))}
-	last := make(map[string]int, len(b.Tickets))
-	for i, t := range b.Tickets {
-		last[t.ID] = i
+	p, _ := b.Prepared.(*prepared)
+	if p == nil {
+		p = &prepared{}
+		b.Prepared = p
 	}
-	for i, t := range b.Tickets {
-		if last[t.ID] != i {
-			continue
-		}
+	for _, t := range b.Tickets[len(p.tickets):] {
 		raw, err := json.Marshal(t)
 		if err != nil {
 			return fmt.Errorf("bolt: encode ticket %s: %w", t.ID, err)
 		}
-		p.tickets = append(p.tickets, encodedTicket{t, raw})
+		p.tickets = append(p.tickets, raw)
 	}
-	for i, e := range b.Events {
+	for _, e := range b.Events[len(p.events):] {
 		raw, err := json.Marshal(e)
 		if err != nil {
 			return fmt.Errorf("bolt: encode event %s/%d: %w", e.Office, e.Seq, err)
 		}
-		p.events[i] = raw
+		p.events = append(p.events, raw)
 	}
-	b.Prepared = p
 	return nil
 }
 
 // Commit writes the batch in one transaction; bbolt syncs it before Update
 // returns.
 func (s *Store) Commit(b *queue.Batch) error {
-	p, _ := b.Prepared.(*prepared)
-	if p == nil {
-		if err := s.Prepare(b); err != nil {
-			return err
-		}
-		p = b.Prepared.(*prepared)
+	if err := s.Prepare(b); err != nil { // what the engine has not prepared yet
+		return err
+	}
+	p := b.Prepared.(*prepared)
+	// A ticket changed twice in one batch is written once, in its last version.
+	last := make(map[string]int, len(b.Tickets))
+	for i, t := range b.Tickets {
+		last[t.ID] = i
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -289,13 +282,15 @@ func (s *Store) Commit(b *queue.Batch) error {
 		}
 		tickets, active := tx.Bucket(bTickets), tx.Bucket(bActive)
 		tickets.FillPercent, active.FillPercent = appendFill, appendFill
-		for _, et := range p.tickets {
-			t := et.t
+		for i, t := range b.Tickets {
+			if last[t.ID] != i {
+				continue
+			}
 			k, ok := idKey(t.ID)
 			if !ok {
 				return fmt.Errorf("ticket id %q is not numeric", t.ID)
 			}
-			if err := tickets.Put(k, et.raw); err != nil {
+			if err := tickets.Put(k, p.tickets[i]); err != nil {
 				return fmt.Errorf("put ticket %s: %w", t.ID, err)
 			}
 			var err error
