@@ -82,6 +82,9 @@ func (e *Event) Public() *Event {
 	}
 	c.Actor.IP = ""
 	c.Config = nil
+	if !systemReason(c.Reason) {
+		c.Reason = "" // an operator's words may name the visitor
+	}
 	return &c
 }
 
@@ -112,4 +115,15 @@ type Candidate struct {
 	Ticket string  `json:"ticket"`
 	Number string  `json:"number"`
 	Score  float64 `json:"score"`
+}
+
+// systemReason reports whether a reason is one of the engine's own codes
+// (day_end, missed…) rather than text a person typed.
+func systemReason(r string) bool {
+	for _, c := range r {
+		if !(c >= 'a' && c <= 'z' || c == '_') {
+			return false
+		}
+	}
+	return true
 }

@@ -166,6 +166,12 @@ func run[R any](ctx context.Context, q *Queue, m Meta, cmd command) (R, error) {
 	}
 	select {
 	case <-r.done:
+	case <-q.done: // sent as the engine stopped: nobody will answer
+		select {
+		case <-r.done:
+		default:
+			return zero, E(KindUnavailable, CodeUnavailable)
+		}
 	case <-ctx.Done():
 		return zero, ctx.Err()
 	}
@@ -220,9 +226,13 @@ func (q *Queue) loop(every time.Duration, committed <-chan struct{}) {
 					free = true
 				}
 				if err := q.reload(); err != nil {
+					// w still holds what was not committed: stay in the
+					// failed epoch, so every batch fails with unavailable
+					// and the next one tries the reload again.
 					q.log.Error("reload after failed commit", "err", err)
+				} else {
+					q.epoch++
 				}
-				q.epoch++
 			}
 			open = &inflight{epoch: q.epoch, batch: &Batch{}, offices: map[string]bool{}}
 		}
@@ -527,7 +537,7 @@ func (c *txn) require(perm Perm, office string) error {
 	if !slices.Contains(p.Perms, perm) {
 		return E(KindForbidden, CodeForbidden, "perm", string(perm))
 	}
-	if p.Office != "" && office != "" && p.Office != office {
+	if p.Office != "" && p.Office != office {
 		return E(KindForbidden, CodeOfficeForbidden)
 	}
 	if !p.Can(perm, office) {

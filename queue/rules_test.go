@@ -444,3 +444,38 @@ func TestImportKeepsAdminsItDoesNotName(t *testing.T) {
 		t.Fatal("op4, missing from the document, can still log in")
 	}
 }
+
+func TestAnOfficeAdminStaysInTheirOffice(t *testing.T) {
+	e := mustEnv(t)
+	local := queuetest.As("local-admin", queue.RoleAdmin, "test")
+	_, err := e.Q.PutUser(ctx, local, queue.User{ID: "root2", Login: "root2", Name: "Root", Role: queue.RoleAdmin, Active: true}, queue.Create, "hash")
+	wantCode(t, err, queue.CodeOfficeForbidden)
+	_, err = e.Q.CreateClient(ctx, local, queue.Client{ID: "everywhere", Name: "Ключ", Kind: queue.ClientAPI, Scopes: queue.AllPerms(), Active: true})
+	wantCode(t, err, queue.CodeOfficeForbidden)
+	_, err = e.Q.Import(ctx, local, e.Q.Export())
+	wantCode(t, err, queue.CodeOfficeForbidden)
+	// In their own office they manage people as before.
+	if _, err := e.Q.PutUser(ctx, local, queue.User{ID: "op9", Login: "op9", Name: "Оператор", Role: queue.RoleOperator, Office: "test", Active: true}, queue.Create, "hash"); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range e.Q.Users(local.Principal) {
+		if u.Office != "test" {
+			t.Errorf("an office admin sees %s of office %q", u.ID, u.Office)
+		}
+	}
+}
+
+func TestACommandAfterCloseIsRefused(t *testing.T) {
+	e := mustEnv(t)
+	e.Q.Close()
+	done := make(chan error, 50)
+	for range 50 {
+		go func() {
+			_, err := e.Q.Issue(ctx, queuetest.Kiosk("test"), "test", queue.IssueRequest{Service: "tax"})
+			done <- err
+		}()
+	}
+	for range 50 {
+		wantCode(t, <-done, queue.CodeUnavailable)
+	}
+}

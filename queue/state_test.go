@@ -148,3 +148,12 @@ func TestPublicTicketHasNoPersonalData(t *testing.T) {
 		t.Fatal("Public changed the ticket itself or lost its number")
 	}
 }
+
+func TestPublicEventDropsTypedReasons(t *testing.T) {
+	for reason, kept := range map[string]bool{"day_end": true, "missed": true, "Иванов ушёл домой": false, "": true} {
+		e := (&Event{Type: EventTicketCancelled, Reason: reason}).Public()
+		if (e.Reason == reason) != kept {
+			t.Errorf("reason %q: public %q", reason, e.Reason)
+		}
+	}
+}

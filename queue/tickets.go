@@ -359,19 +359,29 @@ func (x callNextCmd) run(c *txn) (any, error) {
 	return c.call(os, ws, t, why)
 }
 
+// operator returns the id of the active operator of office with login, for
+// an integration that acts for them; "" when login is empty. Logins are
+// matched without regard to case, as they are stored.
+func (c *txn) operator(office, login string) (string, error) {
+	if login == "" {
+		return "", nil
+	}
+	id := c.w.logins[strings.ToLower(login)]
+	if u := c.w.users[id]; id == "" || !u.User.Active || u.User.Office != office {
+		return "", E(KindNotFound, CodeUserNotFound, "login", login)
+	}
+	return id, nil
+}
+
 // readyWindow returns a window the caller works that can call someone now.
 func (c *txn) readyWindow(office string, n int, login string) (*officeState, *WindowState, error) {
 	os, err := c.office(office)
 	if err != nil {
 		return nil, nil, err
 	}
-	operator := ""
-	if login != "" {
-		id := c.w.logins[login]
-		if u := c.w.users[id]; id == "" || !u.User.Active || u.User.Office != office {
-			return nil, nil, E(KindNotFound, CodeUserNotFound, "login", login)
-		}
-		operator = id
+	operator, err := c.operator(office, login)
+	if err != nil {
+		return nil, nil, err
 	}
 	ws, err := c.atWindow(os, n, true, operator)
 	if err != nil {

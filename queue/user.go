@@ -233,12 +233,14 @@ type Principal struct {
 	Perms   []Perm     `json:"perms"`
 }
 
-// Can reports whether the principal holds permission p in office.
+// Can reports whether the principal holds permission p in office. office ""
+// means every office (people and keys of every office, the whole
+// configuration): a principal of one office never holds a permission there.
 func (p *Principal) Can(perm Perm, office string) bool {
 	if p == nil {
 		return false
 	}
-	if p.Office != "" && office != "" && p.Office != office {
+	if p.Office != "" && p.Office != office {
 		return false
 	}
 	return slices.Contains(p.Perms, perm)

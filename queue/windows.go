@@ -51,13 +51,9 @@ func (x windowCmd) run(c *txn) (any, error) {
 	if utf8.RuneCountInString(x.Req.Reason) > 200 {
 		return nil, Invalid("reason", RuleTooLong, "max", "200")
 	}
-	operator := ""
-	if x.Req.Operator != "" {
-		id := c.w.logins[x.Req.Operator]
-		if u := c.w.users[id]; id == "" || !u.User.Active || u.User.Office != x.Office {
-			return nil, E(KindNotFound, CodeUserNotFound, "login", x.Req.Operator)
-		}
-		operator = id
+	operator, err := c.operator(x.Office, x.Req.Operator)
+	if err != nil {
+		return nil, err
 	}
 	ws, err := c.atWindow(os, x.Window, x.Status != WindowClosed, operator)
 	if err != nil {
