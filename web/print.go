@@ -403,9 +403,11 @@ type agents struct {
 }
 
 // agentConn is one agent's feed connection: print jobs for it go to out,
-// which the connection's writer sends.
+// which the connection's writer sends. kiosks are the kiosks whose printers
+// the agent said (in its hello) it drives.
 type agentConn struct {
 	office, id string
+	kiosks     []string
 	out        chan *kiosk.PrintJob
 }
 
@@ -418,8 +420,8 @@ func newAgents() *agents {
 	return &agents{conns: map[string][]*agentConn{}, jobs: map[string]*agentJob{}}
 }
 
-func (a *agents) join(office, id string) *agentConn {
-	c := &agentConn{office: office, id: id, out: make(chan *kiosk.PrintJob, 16)}
+func (a *agents) join(office, id string, kiosks []string) *agentConn {
+	c := &agentConn{office: office, id: id, kiosks: slices.Clone(kiosks), out: make(chan *kiosk.PrintJob, 16)}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.conns[office] = append(a.conns[office], c)
@@ -442,13 +444,15 @@ func (a *agents) leave(c *agentConn) {
 	}
 }
 
-// print sends job to the agent (any agent of the office when id is "") and
-// waits for its answer until ctx ends.
+// print sends job to a connection of the agent (any agent of the office
+// when id is "") that declared job.Kiosk's printer, the newest one (an older
+// one may be a dead link not yet noticed), and waits for its answer until
+// ctx ends.
 func (a *agents) print(ctx context.Context, office, id string, job kiosk.PrintJob) kiosk.PrintResult {
 	a.mu.Lock()
 	var c *agentConn
-	for _, o := range a.conns[office] {
-		if id == "" || o.id == id {
+	for _, o := range slices.Backward(a.conns[office]) {
+		if (id == "" || o.id == id) && slices.Contains(o.kiosks, job.Kiosk) {
 			c = o
 			break
 		}

@@ -335,10 +335,13 @@ type agentConn struct {
 	c *websocket.Conn
 }
 
-func (s *server) connectAgent(token string) *agentConn {
+// connectAgent connects an agent that drives the printers of kiosks.
+func (s *server) connectAgent(token string, kiosks ...string) *agentConn {
 	s.t.Helper()
 	f := s.dialFeed("test", nil, nil)
-	f.hello(token, 0)
+	if err := f.c.WriteJSON(web.FeedHello{Token: token, Prints: kiosks}); err != nil {
+		s.t.Fatal(err)
+	}
 	if m := f.next(); m.Type != "snapshot" {
 		s.t.Fatalf("agent: first message %+v", m)
 	}
@@ -391,8 +394,16 @@ func TestPrintThroughADeviceAgent(t *testing.T) {
 	if e := apiError(t, b); st != 503 || e.Code != kiosk.CodePrinterUnreachable {
 		t.Fatalf("print without the agent: %d %+v", st, e)
 	}
+	// The agent is connected for its displays only: it gets no job, and the
+	// kiosk hears at once.
+	s.connectAgent(agentTok.Token)
+	u := s.kioskIssue("passport")
+	st, b = kiosk1.raw("POST", "/api/v1/tickets/"+u.ID+"/print", nil, nil)
+	if e := apiError(t, b); st != 503 || e.Code != kiosk.CodePrinterUnreachable {
+		t.Fatalf("print through a display-only agent: %d %+v", st, e)
+	}
 
-	a := s.connectAgent(agentTok.Token)
+	a := s.connectAgent(agentTok.Token, "kiosk-2", "kiosk-1")
 	type answer struct {
 		st  int
 		res web.PrintResponse

@@ -28,7 +28,7 @@ import (
 // logs keep). The first message the client sends, within 5 seconds, is a
 // hello:
 //
-//	{"token":"tln_…","since":42}
+//	{"token":"tln_…","since":42,"prints":["kiosk-1"]}
 //
 // token is a device token, an API key or a session token. Without one, the
 // bearer token of the upgrade request's Authorization header is used (Go
@@ -36,7 +36,9 @@ import (
 // taken only from a same-origin page. Callers with tickets:read get events
 // whole; display devices with only feed:read get them without personal data
 // (queue.Event.Public). since is the last Seq the client has (0 or absent
-// for none).
+// for none). prints, from device agents only, lists the kiosks (client ids)
+// whose ticket printers the agent drives; absent or empty, the agent is
+// sent no print jobs.
 //
 // Messages from the server, one JSON object per text frame:
 //
@@ -65,7 +67,11 @@ import (
 //
 // Print jobs, to device agents only (client kind agent) that drive a
 // kiosk's printer (the kiosk's printer address is "agent" or
-// "agent:<agent id>", see queue.PrinterConfig and print.go):
+// "agent:<agent id>", see queue.PrinterConfig and print.go). A job goes to
+// one connection whose hello listed the kiosk in prints, of the named
+// agent for "agent:<id>", of any agent of the office for "agent"; the
+// newest such connection when there are several. With none, the print
+// fails at once as printer_unreachable:
 //
 //	{"type":"print","job":{"id":"pj-…","kiosk":"kiosk-1","ticket":"17",
 //	  "profile":"generic-escpos-80","receipt":{"office":"МФЦ …",
@@ -116,6 +122,8 @@ const localsFeed = "talon.feed"
 type FeedHello struct {
 	Token string `json:"token,omitempty" doc:"device token, API key or session token"`
 	Since uint64 `json:"since,omitempty" doc:"the last Seq the client has; 0 for a snapshot"`
+	// Prints is sent by device agents: the kiosks whose printers they drive.
+	Prints []string `json:"prints,omitempty" doc:"device agents: client ids of the kiosks whose ticket printers it drives; print jobs go only to an agent that lists the kiosk"`
 }
 
 // FeedStatus is what a screen reports of itself over the feed.
@@ -258,7 +266,7 @@ func (f *feed) run() {
 	if f.p.Kind == "client" && f.p.Client == queue.ClientAgent {
 		// Before the snapshot: an agent that has it can be sent print jobs,
 		// which wait in f.agent.out until the loop writes them.
-		f.agent = f.s.agents.join(f.office, f.p.ID)
+		f.agent = f.s.agents.join(f.office, f.p.ID, hello.Prints)
 		defer f.s.agents.leave(f.agent)
 	}
 	if err := f.start(hello.Since); err != nil {

@@ -23,11 +23,13 @@ const agentSynopsis = "talon agent --config agent.json [--server URL] [--office 
 // agentHelp documents the configuration file of `talon agent`; README.md
 // says the same in its "Window displays" section.
 const agentHelp = `The device agent: a small process on a machine in the office with the LED
-window displays on its serial ports. It follows the office's realtime feed
-and shows on each window's displays the ticket called there: blinking after a
-call, steady once the visitor is served (or after --blink-for), blank when the
-visit ends. It reconnects by itself, catching up from where it was, and stops
-cleanly on SIGINT or SIGTERM.
+window displays and kiosks' ticket printers on its serial ports. It follows
+the office's realtime feed and shows on each window's displays the ticket
+called there: blinking after a call, steady once the visitor is served (or
+after --blink-for), blank when the visit ends. It prints the paper tickets
+of the kiosks whose printers it has, when the server sends them. It
+reconnects by itself, catching up from where it was, and stops cleanly on
+SIGINT or SIGTERM.
 
 The configuration file (JSON; flags and TALON_* variables override its
 values):
@@ -44,6 +46,10 @@ values):
        "profile": "qsystem-rs485", "address": 2},
       {"window": 3, "port": "/dev/ttyUSB1", "baud": 19200,
        "profile": "alpha-betabrite", "address": 3}
+    ],
+    "printers": [
+      {"kiosk": "kiosk-hall", "port": "/dev/serial/by-id/usb-Printer-if00",
+       "baud": 115200, "profile": "generic-escpos-80"}
     ]
   }
 
@@ -62,6 +68,16 @@ values):
               qsystem-rs485, alpha-betabrite, led-485-modbus
     baud      the line's speed; 0 or absent for the profile's
     address   its address on the line, in the profile's range
+  printers    one entry per kiosk ticket printer (ESC/POS) on this machine;
+              the server sends a kiosk's tickets here when the kiosk's
+              printer address is "agent" or "agent:<this agent's client id>":
+    kiosk     the kiosk's client id
+    port      its serial port (by-id name), not shared with anything else
+    profile   its model, from firmware-profiles/printers:
+              generic-escpos-80, generic-escpos-80-raster, citizen-hp-80,
+              pos-58-raster
+    baud      its speed; 0 or absent for 9600
+  At least one display or printer is needed.
 
 The token is never logged.
 `
@@ -74,6 +90,7 @@ type agentFile struct {
 	TokenFile string                `json:"token_file"`
 	BlinkFor  string                `json:"blink_for"`
 	Displays  []agent.DisplayConfig `json:"displays"`
+	Printers  []agent.PrinterConfig `json:"printers"`
 }
 
 func (c *cli) agent(ctx context.Context, args []string) error {
@@ -88,7 +105,7 @@ func (c *cli) agent(ctx context.Context, args []string) error {
 	if u, err := url.Parse(server); err == nil {
 		server = u.Redacted() // a password in the URL stays out of the log too
 	}
-	log.Info("agent starting", "server", server, "office", cfg.Office, "displays", len(cfg.Displays),
+	log.Info("agent starting", "server", server, "office", cfg.Office, "displays", len(cfg.Displays), "printers", len(cfg.Printers),
 		"blink_for", cfg.BlinkFor.String(), "version", version())
 	if err := agent.Run(ctx, cfg, log); err != nil {
 		return err
@@ -127,7 +144,7 @@ func (c *cli) agentConfig(args []string) (agent.Config, slog.Level, error) {
 		return agent.Config{}, level, usagef("--blink-for must be positive")
 	}
 	if *path == "" {
-		return agent.Config{}, level, usagef("agent needs --config FILE (or TALON_CONFIG): the displays are set there")
+		return agent.Config{}, level, usagef("agent needs --config FILE (or TALON_CONFIG): the displays and printers are set there")
 	}
 	f, err := readAgentFile(*path)
 	if err != nil {
@@ -148,7 +165,7 @@ func (c *cli) agentConfig(args []string) (agent.Config, slog.Level, error) {
 	if isSet(fs, "token-file") {
 		f.Token, f.TokenFile = "", *tokenFile
 	}
-	cfg := agent.Config{Server: f.Server, Office: f.Office, Token: f.Token, Displays: f.Displays, BlinkFor: *blinkFor}
+	cfg := agent.Config{Server: f.Server, Office: f.Office, Token: f.Token, Displays: f.Displays, Printers: f.Printers, BlinkFor: *blinkFor}
 	if f.TokenFile != "" {
 		if cfg.Token, err = readToken(f.TokenFile); err != nil {
 			return agent.Config{}, level, err

@@ -186,7 +186,8 @@ func TestAgentConfig(t *testing.T) {
 	}
 	write("agent.token", "  tln_from_file\n")
 	conf := write("agent.json", `{"server": "http://file:8080", "office": "file-office", "token_file": "agent.token",
-		"blink_for": "2s", "displays": [{"window": 1, "port": "/dev/ttyUSB0", "profile": "qsystem-rs485", "address": 1}]}`)
+		"blink_for": "2s", "displays": [{"window": 1, "port": "/dev/ttyUSB0", "profile": "qsystem-rs485", "address": 1}],
+		"printers": [{"kiosk": "kiosk-1", "port": "/dev/ttyUSB1", "baud": 115200, "profile": "generic-escpos-80"}]}`)
 
 	c, _, _ := newTestCLI(nil)
 	cfg, _, err := c.agentConfig([]string{"--config", conf})
@@ -194,7 +195,8 @@ func TestAgentConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := agent.Config{Server: "http://file:8080", Office: "file-office", Token: "tln_from_file", BlinkFor: 2 * time.Second,
-		Displays: []agent.DisplayConfig{{Window: 1, Port: "/dev/ttyUSB0", Profile: "qsystem-rs485", Address: 1}}}
+		Displays: []agent.DisplayConfig{{Window: 1, Port: "/dev/ttyUSB0", Profile: "qsystem-rs485", Address: 1}},
+		Printers: []agent.PrinterConfig{{Kiosk: "kiosk-1", Port: "/dev/ttyUSB1", Baud: 115200, Profile: "generic-escpos-80"}}}
 	if got := mustJSON(t, cfg) + cfg.BlinkFor.String(); got != mustJSON(t, want)+want.BlinkFor.String() {
 		t.Errorf("from the file:\n%s\nwant\n%s", got, mustJSON(t, want))
 	}
@@ -237,7 +239,7 @@ func TestAgentConfig(t *testing.T) {
 	if code := c.run(context.Background(), []string{"agent", "-h"}); code != exitOK {
 		t.Errorf("agent -h: exit %d", code)
 	}
-	for _, s := range []string{"token_file", "displays", "profile", "qsystem-rs485", "--server", "never logged"} {
+	for _, s := range []string{"token_file", "displays", "profile", "qsystem-rs485", "printers", "kiosk", "generic-escpos-80", "--server", "never logged"} {
 		if !strings.Contains(errb.String(), s) {
 			t.Errorf("agent -h does not mention %q:\n%s", s, errb)
 		}

@@ -4,13 +4,16 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/gorilla/websocket"
 
 	"github.com/talon-queue/talon/integrations/leddisplay"
+	"github.com/talon-queue/talon/kiosk"
 )
 
 // Reconnect backoff: doubled after each failed attempt, with jitter so that
@@ -20,18 +23,22 @@ const (
 	maxBackoff = 15 * time.Second
 )
 
-// Run drives the configured displays from the office's event stream until
-// ctx is done, reconnecting with backoff whenever the connection breaks. It
-// returns an error only for a configuration it cannot run (unknown profile,
-// address out of range, two speeds on one port…), and nil when ctx is
-// cancelled. The server being down, a bad token or an unplugged display are
-// logged and retried, not returned.
+// resultBuffer is how many print results may wait for a connection's writer.
+const resultBuffer = 16
+
+// Run drives the configured displays from the office's event stream and
+// prints the tickets the server sends for the configured kiosks' printers
+// until ctx is done, reconnecting with backoff whenever the connection
+// breaks. It returns an error only for a configuration it cannot run
+// (unknown profile, address out of range, two speeds on one port…), and nil
+// when ctx is cancelled. The server being down, a bad token or an unplugged
+// display or printer are logged and retried, not returned.
 func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
 	if logger == nil {
 		logger = slog.Default()
 	}
 	log := logger.With("component", "agent", "office", cfg.Office)
-	lines, windows, err := cfg.build(log)
+	set, err := cfg.build(log)
 	if err != nil {
 		return err
 	}
@@ -43,8 +50,11 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	for _, l := range lines {
+	for _, l := range set.lines {
 		wg.Go(func() { _ = l.bus.Run(ctx) })
+	}
+	for _, p := range set.printers {
+		wg.Go(func() { p.run(ctx) })
 	}
 	a := &agent{
 		log:      log,
@@ -52,9 +62,10 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
 		token:    cfg.Token,
 		blinkFor: blinkFor,
 		windows:  map[int]*window{},
+		printers: set.printers,
 		steady:   make(chan steadyAt),
 	}
-	for n, ds := range windows {
+	for n, ds := range set.windows {
 		a.windows[n] = &window{number: n, displays: ds}
 	}
 	a.loop(ctx)
@@ -70,9 +81,10 @@ type agent struct {
 	token    string
 	blinkFor time.Duration
 
-	seq     uint64 // last event applied (or the snapshot's Seq)
-	windows map[int]*window
-	steady  chan steadyAt // blink timers firing
+	seq      uint64 // last event applied (or the snapshot's Seq)
+	windows  map[int]*window
+	printers map[string]*printer // kiosk id → its printer; their goroutines print
+	steady   chan steadyAt       // blink timers firing
 }
 
 // loop connects, serves the connection until it breaks, and connects again.
@@ -92,7 +104,7 @@ func (a *agent) loop(ctx context.Context) {
 		}
 	}
 	for ctx.Err() == nil {
-		conn, err := connect(ctx, a.endpoint, a.token, a.seq)
+		conn, err := connect(ctx, a.endpoint, hello{Token: a.token, Since: a.seq, Prints: slices.Sorted(maps.Keys(a.printers))})
 		if err != nil {
 			if ctx.Err() != nil {
 				return
@@ -158,11 +170,32 @@ func (a *agent) wait(ctx context.Context, d time.Duration) {
 // serve applies the messages of one connection until it ends; it reports
 // whether the agent got in sync (a snapshot, view or event arrived), and why
 // the connection ended (a *refusal when the server turned the agent away).
-// synced is called on the connection's first snapshot or view.
+// synced is called on the connection's first snapshot or view. Print jobs
+// go to their printers' goroutines; their answers come back to this
+// connection's writer.
 func (a *agent) serve(ctx context.Context, conn *websocket.Conn, synced func(from string)) (bool, error) {
 	msgs := make(chan message)
 	done := make(chan struct{})
 	readErr := make(chan error, 1)
+	results := make(chan kiosk.PrintResult, resultBuffer)
+	// answer hands a job's result to the writer; it never blocks, so the
+	// loop below may answer too. false: the connection has gone.
+	answer := func(res kiosk.PrintResult) bool {
+		select {
+		case <-done:
+			return false
+		default:
+		}
+		select {
+		case results <- res:
+			return true
+		case <-done:
+			return false
+		default:
+			a.log.Warn("print result dropped: too many waiting to be sent", "job", res.Job)
+			return false
+		}
+	}
 	var wg sync.WaitGroup
 	defer func() {
 		close(done)
@@ -199,6 +232,21 @@ func (a *agent) serve(ctx context.Context, conn *websocket.Conn, synced func(fro
 			}
 		}
 	})
+	wg.Go(func() { // the only writer of data frames (pings are control frames)
+		for {
+			select {
+			case <-done:
+				return
+			case res := <-results:
+				_ = conn.SetWriteDeadline(time.Now().Add(writeWait))
+				if err := conn.WriteJSON(printResult{Type: typePrintResult, PrintResult: res}); err != nil {
+					a.log.Warn("print result not sent", "job", res.Job, "err", err)
+					conn.Close() // the reader fails and the agent reconnects
+					return
+				}
+			}
+		}
+	})
 	wg.Go(func() { // pings keep the read deadline honest when the server is quiet
 		t := time.NewTicker(pingEvery)
 		defer t.Stop()
@@ -230,6 +278,10 @@ func (a *agent) serve(ctx context.Context, conn *websocket.Conn, synced func(fro
 		case m := <-msgs:
 			if m.kind == msgError {
 				return got, a.refused(m.refusal, readErr)
+			}
+			if m.kind == msgPrint {
+				a.print(m.job, answer)
+				continue
 			}
 			a.apply(ctx, m)
 			switch m.kind {

@@ -23,8 +23,9 @@ import (
 
 // hello is the agent's first message as the fake server reads it.
 type hello struct {
-	Token string `json:"token"`
-	Since uint64 `json:"since"`
+	Token  string   `json:"token"`
+	Since  uint64   `json:"since"`
+	Prints []string `json:"prints"`
 }
 
 // fakeServer speaks the office feed of web/ws.go in small: hello in, then a
@@ -39,6 +40,7 @@ type fakeServer struct {
 	token  string
 	addr   string
 	hellos chan hello
+	got    chan []byte // the agent's messages after its hello
 
 	mu      sync.Mutex
 	log     []*queue.Event
@@ -51,7 +53,7 @@ type fakeServer struct {
 
 func MustServer(tb testing.TB, office, token string) *fakeServer {
 	tb.Helper()
-	s := &fakeServer{tb: tb, office: office, token: token, hellos: make(chan hello, 10),
+	s := &fakeServer{tb: tb, office: office, token: token, hellos: make(chan hello, 10), got: make(chan []byte, 100),
 		windows: map[int]*queue.WindowState{}, numbers: map[string]string{}}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -144,10 +146,15 @@ func (s *fakeServer) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	s.subs[conn] = ch
 	s.mu.Unlock()
-	go func() { // the agent's pings and close are read here
+	go func() { // the agent's messages, pings and close are read here
 		for {
-			if _, _, err := conn.ReadMessage(); err != nil {
+			_, b, err := conn.ReadMessage()
+			if err != nil {
 				return
+			}
+			select {
+			case s.got <- b:
+			default:
 			}
 		}
 	}()
@@ -230,6 +237,27 @@ func (s *fakeServer) Publish(e *queue.Event) {
 	}
 }
 
+// Send sends a raw message to the connected agents.
+func (s *fakeServer) Send(msg []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, ch := range s.subs {
+		ch <- msg
+	}
+}
+
+// Next returns the agent's next message.
+func (s *fakeServer) Next(tb testing.TB) []byte {
+	tb.Helper()
+	select {
+	case b := <-s.got:
+		return b
+	case <-time.After(10 * time.Second):
+		tb.Fatal("the agent sent nothing")
+		return nil
+	}
+}
+
 func (s *fakeServer) window(n int) *queue.WindowState {
 	if s.windows[n] == nil {
 		s.windows[n] = &queue.WindowState{Office: s.office, Number: n, Status: queue.WindowOpen}
@@ -237,15 +265,19 @@ func (s *fakeServer) window(n int) *queue.WindowState {
 	return s.windows[n]
 }
 
-func (s *fakeServer) ExpectHello(tb testing.TB, since uint64) {
+// ExpectHello waits for the agent's hello with the right token and since,
+// and returns it.
+func (s *fakeServer) ExpectHello(tb testing.TB, since uint64) hello {
 	tb.Helper()
 	select {
 	case h := <-s.hellos:
 		if h.Token != s.token || h.Since != since {
 			tb.Fatalf("hello = %+v, want token %q since %d", h, s.token, since)
 		}
+		return h
 	case <-time.After(10 * time.Second):
 		tb.Fatal("the agent never said hello")
+		return hello{}
 	}
 }
 
@@ -307,7 +339,9 @@ func TestAgentShowsCalledTicket(t *testing.T) {
 			{Window: 3, Port: sign.Near, Baud: 19200, Profile: "alpha-betabrite", Address: 3},
 		},
 	})
-	srv.ExpectHello(t, 0)
+	if h := srv.ExpectHello(t, 0); h.Prints != nil {
+		t.Errorf("a display-only agent says it prints for %q", h.Prints)
+	}
 	// The snapshot: window 1 blank, window 2 steady В007 (not a new call), window 3 blank.
 	chainDev.Expect(t, frame(t, "qsystem-rs485", 1, leddisplay.Clear, ""))
 	chainDev.Expect(t, frame(t, "qsystem-rs485", 2, leddisplay.Show, "В007"))
@@ -406,11 +440,29 @@ func TestRunRejectsConfig(t *testing.T) {
 	ok := agent.Config{Server: "http://127.0.0.1:1", Token: "x", Office: "mfc-1",
 		Displays: []agent.DisplayConfig{{Window: 1, Port: "/dev/null", Profile: "qsystem-rs485", Address: 1}}}
 	for name, change := range map[string]func(c *agent.Config){
-		"no server":       func(c *agent.Config) { c.Server = "" },
-		"bad scheme":      func(c *agent.Config) { c.Server = "ftp://host" },
-		"no token":        func(c *agent.Config) { c.Token = "" },
-		"office slash":    func(c *agent.Config) { c.Office = "a/b" },
-		"no displays":     func(c *agent.Config) { c.Displays = nil },
+		"no server":    func(c *agent.Config) { c.Server = "" },
+		"bad scheme":   func(c *agent.Config) { c.Server = "ftp://host" },
+		"no token":     func(c *agent.Config) { c.Token = "" },
+		"office slash": func(c *agent.Config) { c.Office = "a/b" },
+		"no displays":  func(c *agent.Config) { c.Displays = nil },
+		"printer kiosk": func(c *agent.Config) {
+			c.Printers = []agent.PrinterConfig{{Port: "/dev/ttyS1", Profile: "generic-escpos-80"}}
+		},
+		"printer profile": func(c *agent.Config) {
+			c.Printers = []agent.PrinterConfig{{Kiosk: "k", Port: "/dev/ttyS1", Profile: "nope"}}
+		},
+		"printer port": func(c *agent.Config) { c.Printers = []agent.PrinterConfig{{Kiosk: "k", Profile: "generic-escpos-80"}} },
+		"printer on a display line": func(c *agent.Config) {
+			c.Printers = []agent.PrinterConfig{{Kiosk: "k", Port: "/dev/null", Profile: "generic-escpos-80"}}
+		},
+		"two printers on a port": func(c *agent.Config) {
+			c.Printers = []agent.PrinterConfig{{Kiosk: "k1", Port: "/dev/ttyS1", Profile: "generic-escpos-80"},
+				{Kiosk: "k2", Port: "/dev/ttyS1", Profile: "generic-escpos-80"}}
+		},
+		"two printers for a kiosk": func(c *agent.Config) {
+			c.Printers = []agent.PrinterConfig{{Kiosk: "k", Port: "/dev/ttyS1", Profile: "generic-escpos-80"},
+				{Kiosk: "k", Port: "/dev/ttyS2", Profile: "generic-escpos-80"}}
+		},
 		"unknown profile": func(c *agent.Config) { c.Displays[0].Profile = "nope" },
 		"address":         func(c *agent.Config) { c.Displays[0].Address = 0 },
 		"window":          func(c *agent.Config) { c.Displays[0].Window = 0 },

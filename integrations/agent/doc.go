@@ -3,7 +3,12 @@
 // ports. It follows the office's event stream over the server's websocket and
 // keeps each display showing the ticket called to its window: blinking when
 // it is called or recalled, steady a few seconds later, blank when the
-// visit at that window ends or the window closes.
+// visit at that window ends or the window closes. It also prints the paper
+// tickets of the kiosks whose ESC/POS printers hang on its serial ports
+// (printer.go): it tells the server which kiosks those are in its hello, the
+// server sends it their print jobs, and each printer's goroutine prints them
+// one at a time and answers through the connection's writer, so a slow
+// printer never holds up the displays.
 //
 // The agent keeps the Seq of the last event it has applied and reconnects
 // with it (since) after any break, with backoff, so a server restart costs a

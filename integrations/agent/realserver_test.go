@@ -87,16 +87,16 @@ func (s *realServer) Restart() {
 }
 
 var (
-	kiosk = queuetest.Kiosk("test")
-	op1   = queuetest.As("op1", queue.RoleOperator, "test")
-	op2   = queuetest.As("op2", queue.RoleOperator, "test")
+	kioskMeta = queuetest.Kiosk("test")
+	op1       = queuetest.As("op1", queue.RoleOperator, "test")
+	op2       = queuetest.As("op2", queue.RoleOperator, "test")
 )
 
 // mustCall issues a passport ticket and calls it to window n as op.
 func (s *realServer) mustCall(tb testing.TB, op queue.Meta, n int) queue.Ticket {
 	tb.Helper()
 	ctx := context.Background()
-	if _, err := s.env.Q.Issue(ctx, kiosk, "test", queue.IssueRequest{Service: "passport"}); err != nil {
+	if _, err := s.env.Q.Issue(ctx, kioskMeta, "test", queue.IssueRequest{Service: "passport"}); err != nil {
 		tb.Fatal(err)
 	}
 	c, err := s.env.Q.CallNext(ctx, op, "test", n, queue.CallNextRequest{})
@@ -203,6 +203,7 @@ func TestAgentRefusedByRealServer(t *testing.T) {
 type logRecorder struct {
 	slog.Handler // text to the test's output
 	*records
+	attrs []slog.Attr // of the logger (With), recorded with each record
 }
 
 type records struct {
@@ -222,6 +223,9 @@ func newLogRecorder(tb testing.TB) *logRecorder {
 
 func (l *logRecorder) Handle(ctx context.Context, r slog.Record) error {
 	m := map[string]string{"msg": r.Message}
+	for _, a := range l.attrs {
+		m[a.Key] = a.Value.String()
+	}
 	r.Attrs(func(a slog.Attr) bool { m[a.Key] = a.Value.String(); return true })
 	l.mu.Lock()
 	l.recs = append(l.recs, m)
@@ -235,11 +239,11 @@ func (l *logRecorder) Handle(ctx context.Context, r slog.Record) error {
 }
 
 func (l *logRecorder) WithAttrs(as []slog.Attr) slog.Handler {
-	return &logRecorder{Handler: l.Handler.WithAttrs(as), records: l.records}
+	return &logRecorder{Handler: l.Handler.WithAttrs(as), records: l.records, attrs: append(slices.Clip(l.attrs), as...)}
 }
 
 func (l *logRecorder) WithGroup(name string) slog.Handler {
-	return &logRecorder{Handler: l.Handler.WithGroup(name), records: l.records}
+	return &logRecorder{Handler: l.Handler.WithGroup(name), records: l.records, attrs: l.attrs}
 }
 
 // Expect waits up to 20 s for a record with msg and the given attributes

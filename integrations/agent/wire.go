@@ -11,6 +11,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/talon-queue/talon/board"
+	"github.com/talon-queue/talon/kiosk"
 	"github.com/talon-queue/talon/queue"
 )
 
@@ -20,10 +21,12 @@ import (
 // The agent opens ws(s)://…/ws/offices/{office} and sends its hello first
 // (within the server's 5 seconds):
 //
-//	{"token":"tln_…","since":42}
+//	{"token":"tln_…","since":42,"prints":["kiosk-1"]}
 //
-// since is the Seq of the last event the agent applied (0: none). The server
-// answers with text frames, one JSON object each:
+// since is the Seq of the last event the agent applied (0: none); prints
+// lists the kiosks whose printers the agent drives (absent when none): the
+// server sends print jobs only for those. The server answers with text
+// frames, one JSON object each:
 //
 //	{"type":"snapshot","seq":S,"view":<board.View>,"now":"…","assets":"…"}
 //	    the office at Seq S; when since is 0, ahead of the server's log or
@@ -39,6 +42,13 @@ import (
 //	{"type":"error","error":{"code":"auth_required","message":"…"}}
 //	    the agent is refused; a close frame with 4000 + the HTTP status
 //	    follows (4401 bad token, 4403 another office, 4404 no such office).
+//	{"type":"print","job":<kiosk.PrintJob>}
+//	    a ticket to print on a kiosk's printer; the agent answers within the
+//	    server's 30 seconds, on the same connection:
+//	    {"type":"print_result","job":"pj-…","ok":true,"sent":true,"status":{…}}
+//	    (kiosk.PrintResult), at once with printer_unreachable for a kiosk it
+//	    has no printer for. A connection that closes fails its open jobs on
+//	    the server; an answer due on it is dropped.
 //
 // The agent reads the calls and windows of board.View (its JSON is the
 // server's, so the two cannot drift apart), and treats a view like a
@@ -51,16 +61,28 @@ const (
 	msgEvent    = "event"
 	msgView     = "view"
 	msgError    = "error"
+	msgPrint    = "print"
 )
+
+// typePrintResult is the type of the agent's answer to a print job.
+const typePrintResult = "print_result"
 
 // closeRefused is the base of the close codes that refuse a connection:
 // 4000 + the HTTP status of the error.
 const closeRefused = 4000
 
-// hello is the agent's first message: its token and the Seq it has seen.
+// hello is the agent's first message: its token, the Seq it has seen and
+// the kiosks it prints for.
 type hello struct {
-	Token string `json:"token"`
-	Since uint64 `json:"since"`
+	Token  string   `json:"token"`
+	Since  uint64   `json:"since"`
+	Prints []string `json:"prints,omitempty"`
+}
+
+// printResult is the agent's answer to a print job (web.FeedPrintResult).
+type printResult struct {
+	Type string `json:"type"` // typePrintResult
+	kiosk.PrintResult
 }
 
 // wire is a server message as sent (web.FeedMessage, the parts the agent reads).
@@ -72,6 +94,7 @@ type wire struct {
 	Replay   bool            `json:"replay"`
 	Announce json.RawMessage `json:"announce"`
 	Error    *refusal        `json:"error"`
+	Job      *kiosk.PrintJob `json:"job"`
 }
 
 // refusal is the server's reason for turning the agent away.
@@ -90,12 +113,13 @@ func (r *refusal) Error() string {
 
 // message is a decoded server message.
 type message struct {
-	kind    string // msgSnapshot, msgView, msgEvent, msgError or another type (ignored)
+	kind    string // msgSnapshot, msgView, msgEvent, msgError, msgPrint or another type (ignored)
 	seq     uint64
 	windows map[int]windowNow // snapshot and view: window number → what it serves
 	event   *queue.Event
 	blink   bool     // event: a call to flash (live, or replayed and still announced)
 	refusal *refusal // error
+	job     *kiosk.PrintJob
 }
 
 // windowNow is a window in a snapshot or view.
@@ -139,6 +163,11 @@ func decode(data []byte) (message, error) {
 		}
 		announced := len(w.Announce) > 0 && string(w.Announce) != "null"
 		m.blink = !w.Replay || announced
+	case msgPrint:
+		if w.Job == nil || w.Job.ID == "" {
+			return message{}, errors.New("agent: print message without a job id")
+		}
+		m.job = w.Job
 	case msgError:
 		m.refusal = w.Error
 		if m.refusal == nil {
@@ -171,7 +200,7 @@ const (
 )
 
 // connect dials the server and says hello.
-func connect(ctx context.Context, endpoint, token string, since uint64) (*websocket.Conn, error) {
+func connect(ctx context.Context, endpoint string, h hello) (*websocket.Conn, error) {
 	d := websocket.Dialer{Proxy: http.ProxyFromEnvironment, HandshakeTimeout: handshakeTimeout}
 	conn, resp, err := d.DialContext(ctx, endpoint, nil)
 	if err != nil {
@@ -185,7 +214,7 @@ func connect(ctx context.Context, endpoint, token string, since uint64) (*websoc
 		conn.Close()
 		return nil, err
 	}
-	if err := conn.WriteJSON(hello{Token: token, Since: since}); err != nil {
+	if err := conn.WriteJSON(h); err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("agent: hello: %w", err)
 	}
