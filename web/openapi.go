@@ -182,7 +182,7 @@ func (s *Server) openAPI() ([]byte, error) {
 		for _, p := range o.Query {
 			params = append(params, paramDoc(p, "query"))
 		}
-		if o.Method == "POST" && !o.Public {
+		if o.Method != "GET" && !o.Public {
 			params = append(params, map[string]any{"name": headerIdem, "in": "header", "required": false,
 				"description": "a retried request with the same key returns the first answer instead of acting twice",
 				"schema":      map[string]any{"type": "string", "maxLength": 200}})
@@ -213,8 +213,11 @@ func (s *Server) openAPI() ([]byte, error) {
 			codes = append(codes, 401, 403)
 		}
 		codes = append(codes, o.Errors...)
-		if o.Method != "GET" && !o.Public {
+		if o.Method != "GET" { // commands go through the engine, which may be stopping
 			codes = append(codes, 503)
+		}
+		if o.In != nil {
+			codes = append(codes, 413)
 		}
 		for _, c := range codes {
 			resp[strconv.Itoa(c)] = map[string]any{"description": http.StatusText(c),

@@ -273,7 +273,7 @@ func (s *Server) routes() {
 			}
 			return s.q.Call(r.ctx(), r.meta(), r.office(), n, in)
 		})
-	add(s, op{Method: "GET", Path: v1 + "/offices/{office}/windows/{n}/next", ID: "peekNext", Tag: "windows", Perm: "tickets:read", Errors: []int{404},
+	add(s, op{Method: "GET", Path: v1 + "/offices/{office}/windows/{n}/next", ID: "peekNext", Tag: "windows", Perm: "queue:operate", Errors: []int{404},
 		Summary: "Who call-next would call now and why, without calling",
 		Query:   []param{{Name: "service", Doc: "only this service", Type: "string"}}},
 		func(r *request, _ none) (NextPreview, error) {
@@ -447,7 +447,7 @@ func (s *Server) routes() {
 			}
 			return s.q.Export(), nil
 		})
-	add(s, op{Method: "PUT", Path: v1 + "/config", ID: "importConfig", Tag: "config", Perm: "config:write", Errors: []int{409},
+	add(s, op{Method: "PUT", Path: v1 + "/config", ID: "importConfig", Tag: "config", Perm: "config:write", Errors: []int{404, 409},
 		Summary: "Replace the whole configuration; everything is validated first and a bad document changes nothing"},
 		func(r *request, in queue.Document) (queue.ImportSummary, error) {
 			return s.q.Import(r.ctx(), r.meta(), in)

@@ -146,7 +146,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 func (s *Server) recoverPanics(c *fiber.Ctx) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("panic in %s %s: %v", c.Method(), c.Path(), r)
+			err = fmt.Errorf("panic in %s %s: %v", c.Method(), c.Route().Path, r) // the route, not the path: /t/{code} is a secret
 		}
 	}()
 	return c.Next()

@@ -333,6 +333,26 @@ func (f *feed) authorize(h FeedHello) error {
 	return nil
 }
 
+// recheck ends the feed when the caller's token no longer works or their
+// access changed (a key narrowed to feed:read, a user moved to another
+// office): the feed was built for the access they had, and a client that
+// reconnects gets what it has now.
+func (f *feed) recheck() error {
+	p, err := f.s.q.Authenticate(f.token)
+	if err == nil {
+		full := p.Can(queue.PermRead, f.office)
+		if full != f.full || (!full && !p.Can(queue.PermFeed, f.office)) {
+			err = queue.E(queue.KindForbidden, queue.CodeForbidden, "perm", string(queue.PermRead))
+		}
+	}
+	if err != nil {
+		f.refuse(err)
+		return errFeedClosed
+	}
+	f.p = p
+	return nil
+}
+
 // start sends what the client needs to be current: the events it missed
 // and a view, or a snapshot.
 func (f *feed) start(since uint64) error {
@@ -402,10 +422,8 @@ func (f *feed) loop(readDone <-chan struct{}) error {
 				}
 			}
 		case <-ping.C:
-			// A revoked token or an ended session ends the feed too.
-			if _, err := f.s.q.Authenticate(f.token); err != nil {
-				f.refuse(err)
-				return errFeedClosed
+			if err := f.recheck(); err != nil {
+				return err
 			}
 			if err := f.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(feedWriteWait)); err != nil {
 				return err
@@ -432,6 +450,12 @@ func (f *feed) event(e *queue.Event) error {
 		return errFeedClosed
 	}
 	f.last = e.Seq
+	if c := e.Config; c != nil && (c.Kind == "user" || c.Kind == "client") {
+		// A change of the office's people or devices may be this one's.
+		if err := f.recheck(); err != nil {
+			return err
+		}
+	}
 	kind := byte('p')
 	if f.full {
 		kind = 'f'
@@ -439,7 +463,7 @@ func (f *feed) event(e *queue.Event) error {
 	if err := f.sendShared(feedKey{f.office, e.Seq, kind}, func() FeedMessage { return f.message(e, false) }); err != nil {
 		return err
 	}
-	if eff := f.view.Apply(e.Public()); eff.Resync {
+	if eff := f.view.Apply(e); eff.Resync { // the view keeps numbers and windows, no personal data
 		return f.rebuild()
 	}
 	return nil
@@ -462,10 +486,9 @@ func (f *feed) message(e *queue.Event, replay bool) FeedMessage {
 // committed and on their way through the subscription: they are sent first,
 // so the client still gets every event, and the view matches them.
 func (f *feed) rebuild() error {
-	// A change of the office's people or devices may have revoked this one.
-	if _, err := f.s.q.Authenticate(f.token); err != nil {
-		f.refuse(err)
-		return errFeedClosed
+	// A change of the office's people or devices may have changed this one.
+	if err := f.recheck(); err != nil {
+		return err
 	}
 	live, err := f.s.q.Live(f.p, f.office)
 	if err != nil {

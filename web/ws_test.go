@@ -538,3 +538,35 @@ func TestFeedEndsWhenTheServerShutsDown(t *testing.T) {
 		t.Fatalf("after shutdown: %v, want close 1001", err)
 	}
 }
+
+func TestFeedEndsWhenAccessNarrows(t *testing.T) {
+	s := mustServer(t)
+	admin := s.login("root")
+	var key queue.ClientToken
+	if st := admin.do("POST", "/api/v1/clients", map[string]any{"id": "screen-ais", "name": "Экран АИС", "kind": "api",
+		"office": "test", "scopes": []string{"tickets:read", "feed:read"}, "active": true}, &key); st != 201 {
+		t.Fatalf("create key: %d", st)
+	}
+	g := s.openFeed(key.Token, 0)
+	g.next()
+	// The key is narrowed to the display feed: the full feed it follows ends.
+	if st := admin.do("PUT", "/api/v1/clients/screen-ais", map[string]any{"id": "screen-ais", "name": "Экран АИС", "kind": "api",
+		"office": "test", "scopes": []string{"feed:read"}, "active": true}, nil); st != 200 {
+		t.Fatalf("narrow key: %d", st)
+	}
+	for {
+		m, err := g.read()
+		if err != nil {
+			if !websocket.IsCloseError(err, 4403) {
+				t.Fatalf("narrowed key: %v, want close 4403", err)
+			}
+			break
+		}
+		if m.Type == "view" {
+			t.Fatalf("a narrowed key still gets %s", m.Type)
+		}
+	}
+	// It reconnects and follows the display feed, without personal data.
+	g = s.openFeed(key.Token, 0)
+	g.next()
+}
