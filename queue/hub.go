@@ -14,13 +14,14 @@ type Hub struct {
 	notify map[string]chan struct{}
 }
 
-// Subscription receives the events of one office ("" for every office) in
+// Subscription receives the events of one office ("*" for every office) in
 // Seq order. C is closed when the subscription ends or falls behind.
 type Subscription struct {
 	C       <-chan *Event
 	c       chan *Event
 	office  string
 	dropped atomic.Bool
+	lost    chan struct{} // closed when the subscription falls behind
 	hub     *Hub
 }
 
@@ -31,7 +32,7 @@ func newHub() *Hub {
 // Subscribe starts a subscription with room for buf events.
 func (h *Hub) Subscribe(office string, buf int) *Subscription {
 	c := make(chan *Event, buf)
-	s := &Subscription{C: c, c: c, office: office, hub: h}
+	s := &Subscription{C: c, c: c, office: office, hub: h, lost: make(chan struct{})}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.subs[office] == nil {
@@ -43,6 +44,10 @@ func (h *Hub) Subscribe(office string, buf int) *Subscription {
 
 // Dropped reports whether the subscription ended because it fell behind.
 func (s *Subscription) Dropped() bool { return s.dropped.Load() }
+
+// Lost returns a channel closed when the subscription falls behind, for a
+// writer that is busy elsewhere (on a slow socket) and not reading C.
+func (s *Subscription) Lost() <-chan struct{} { return s.lost }
 
 // Close ends the subscription.
 func (s *Subscription) Close() {
@@ -84,6 +89,7 @@ func (h *Hub) publish(events []*Event) {
 					s.dropped.Store(true)
 					delete(h.subs[key], s)
 					close(s.c)
+					close(s.lost)
 				}
 			}
 		}

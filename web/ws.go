@@ -652,20 +652,12 @@ func (f *feed) abort() {
 // up from the log.
 func (f *feed) watch(stop <-chan struct{}, done chan<- struct{}) {
 	defer close(done)
-	t := time.NewTicker(250 * time.Millisecond)
-	defer t.Stop()
-	for {
-		select {
-		case <-stop:
-			return
-		case <-t.C:
-			if f.sub.Dropped() {
-				f.s.log.Info("feed: client fell behind and is dropped", "office", f.office, "device", f.p.ID)
-				f.close(websocket.CloseTryAgainLater, "fell behind")
-				f.abort()
-				return
-			}
-		}
+	select {
+	case <-stop:
+	case <-f.sub.Lost():
+		f.s.log.Info("feed: client fell behind and is dropped", "office", f.office, "device", f.p.ID)
+		f.close(websocket.CloseTryAgainLater, "fell behind")
+		f.abort()
 	}
 }
 
