@@ -53,8 +53,8 @@ import (
 //	    voice clips (board.Announcement) and the spoken text, in ru and en
 //	    (not for replayed calls older than two minutes).
 //	{"type":"view","seq":N,"view":{…},"now":"…"}
-//	    the board view after the events up to N: after a replay, after each
-//	    burst of events, and after a change the view was rebuilt for (its
+//	    the board view after the events up to N: after a replay, 50 ms after
+//	    the first event of each burst, and after a change the view was rebuilt for (its
 //	    catalogue changed); a client takes it as the whole picture.
 //	{"type":"error","error":{"code":"auth_required","message":"…"}}
 //	    the connection is refused; a close frame with code 4000+HTTP status
@@ -110,6 +110,7 @@ const (
 	feedSendBuffer = 64 << 10 // the kernel's send buffer of a feed connection
 	feedMaxReplay  = 1000
 	feedAnnounceMx = 2 * time.Minute // replayed calls older than this are not announced
+	feedViewDelay  = 50 * time.Millisecond
 )
 
 // Close codes of the feed beyond RFC 6455: 4000 + the HTTP status of the
@@ -402,8 +403,20 @@ func (f *feed) loop(readDone <-chan struct{}) error {
 	if f.agent != nil {
 		jobs = f.agent.out
 	}
+	// The view follows a burst of events by feedViewDelay: the events (and
+	// their announcements) of a call reach every board first, and the view
+	// is written once for the burst, not once per event.
+	view := time.NewTimer(time.Hour)
+	view.Stop()
+	defer view.Stop()
+	viewDue := false
 	for {
 		select {
+		case <-view.C:
+			viewDue = false
+			if err := f.sendView(); err != nil {
+				return err
+			}
 		case job := <-jobs:
 			if err := f.send(FeedMessage{Type: "print", Job: job}); err != nil {
 				return err
@@ -416,10 +429,9 @@ func (f *feed) loop(readDone <-chan struct{}) error {
 			if err := f.event(e); err != nil {
 				return err
 			}
-			if len(f.sub.C) == 0 {
-				if err := f.sendView(); err != nil {
-					return err
-				}
+			if !viewDue {
+				viewDue = true
+				view.Reset(feedViewDelay)
 			}
 		case <-ping.C:
 			if err := f.recheck(); err != nil {

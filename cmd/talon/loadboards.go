@@ -154,12 +154,18 @@ func (t *loadTarget) loadBoards(ctx context.Context, w io.Writer, token, service
 
 func (b *loadBoard) read() {
 	ready := false
+	var buf bytes.Buffer // reused: a thousand boards in one process must read cheaply
 	for {
-		_, data, err := b.conn.ReadMessage()
+		_, r, err := b.conn.NextReader()
 		if err != nil {
 			return
 		}
+		buf.Reset()
+		if _, err := buf.ReadFrom(r); err != nil {
+			return
+		}
 		now := time.Now()
+		data := buf.Bytes()
 		if ready && !bytes.Contains(data, []byte(queue.EventTicketCalled)) {
 			continue // a board decodes what it needs; so does the load tool
 		}
