@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/talon-queue/talon/queue/queuetest"
 	"image"
 	"image/color"
 	"reflect"
@@ -145,7 +146,7 @@ func TestSVGImagesMatchThePrintedOnes(t *testing.T) {
 	if got := fromSVG(t, svg, n, n); !reflect.DeepEqual(got.Pix, qr.Pix) {
 		t.Error("the QR SVG differs from the QR image")
 	}
-	if got := MustZbar(t, scale(fromSVG(t, svg, n, n), 4)); got != r.URL {
+	if got := queuetest.MustZbar(t, scale(fromSVG(t, svg, n, n), 4)); got != r.URL {
 		t.Errorf("zbarimg read %q from the SVG's modules", got)
 	}
 	bars, err := r.BarcodeSVG()

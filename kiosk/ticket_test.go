@@ -4,10 +4,6 @@ import (
 	"errors"
 	"github.com/talon-queue/talon/queue/queuetest"
 	"image"
-	"image/png"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -150,38 +146,13 @@ func TestPrintErrorIs(t *testing.T) {
 	}
 }
 
-// MustZbar writes img as a PNG and returns what zbarimg reads from it.
-func MustZbar(tb testing.TB, img image.Image) string {
-	tb.Helper()
-	bin := queuetest.MustTool(tb, "zbarimg", "zbar-tools")
-	path := filepath.Join(tb.TempDir(), "code.png")
-	f, err := os.Create(path)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := png.Encode(f, img); err != nil {
-		tb.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		tb.Fatal(err)
-	}
-	var stderr strings.Builder
-	cmd := exec.Command(bin, "-q", "--raw", path)
-	cmd.Stderr = &stderr // zbarimg may complain about D-Bus there
-	out, err := cmd.Output()
-	if err != nil {
-		tb.Fatalf("zbarimg %s: %v: %s", path, err, stderr.String())
-	}
-	return strings.TrimSpace(string(out))
-}
-
 func TestQRImageReadsBack(t *testing.T) {
 	r := sampleReceipt()
 	img, err := r.QRImage("M")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := MustZbar(t, scale(img, 4)); got != r.URL {
+	if got := queuetest.MustZbar(t, scale(img, 4)); got != r.URL {
 		t.Errorf("zbarimg read %q, want %q", got, r.URL)
 	}
 }
@@ -192,7 +163,7 @@ func TestBarcodeImageReadsBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := MustZbar(t, img); got != r.Barcode {
+	if got := queuetest.MustZbar(t, img); got != r.Barcode {
 		t.Errorf("zbarimg read %q, want %q", got, r.Barcode)
 	}
 }

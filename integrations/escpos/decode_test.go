@@ -6,11 +6,7 @@ import (
 	"github.com/talon-queue/talon/queue/queuetest"
 	"image"
 	"image/color"
-	"image/png"
-	"os"
 	"os/exec"
-	"path/filepath"
-	"strings"
 	"testing"
 )
 
@@ -191,29 +187,4 @@ func MustDecode(tb testing.TB, cp [256]rune, b []byte) decoded {
 		d.Lines = append(d.Lines, string(line))
 	}
 	return d
-}
-
-// MustZbar writes img as a PNG and returns what zbarimg reads from it.
-func MustZbar(tb testing.TB, img image.Image) string {
-	tb.Helper()
-	bin := queuetest.MustTool(tb, "zbarimg", "zbar-tools")
-	path := filepath.Join(tb.TempDir(), "code.png")
-	f, err := os.Create(path)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := png.Encode(f, img); err != nil {
-		tb.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		tb.Fatal(err)
-	}
-	var stderr strings.Builder
-	cmd := exec.Command(bin, "-q", "--raw", path)
-	cmd.Stderr = &stderr // zbarimg may complain about D-Bus there
-	out, err := cmd.Output()
-	if err != nil {
-		tb.Fatalf("zbarimg %s: %v: %s", path, err, stderr.String())
-	}
-	return strings.TrimSpace(string(out))
 }

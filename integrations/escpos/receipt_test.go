@@ -3,6 +3,7 @@ package escpos_test
 import (
 	"bytes"
 	"errors"
+	"github.com/talon-queue/talon/queue/queuetest"
 	"slices"
 	"strings"
 	"testing"
@@ -121,7 +122,7 @@ func TestEncodeReceiptRasterQR(t *testing.T) {
 			if w := img.Bounds().Dx(); w > p.Dots {
 				t.Errorf("raster is %d dots wide, paper %d", w, p.Dots)
 			}
-			if got := MustZbar(t, img); got != r.URL {
+			if got := queuetest.MustZbar(t, img); got != r.URL {
 				t.Errorf("zbarimg read %q from the GS v 0 raster, want %q", got, r.URL)
 			}
 			if !slices.Contains(d.Lines, "А042") || !slices.Contains(d.Lines, "Перед вами: 3 чел.") {

@@ -1,65 +1,16 @@
 package escpos_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"github.com/talon-queue/talon/queue/queuetest"
 	"os"
-	"os/exec"
-	"regexp"
 	"testing"
 	"time"
 
 	"github.com/talon-queue/talon/integrations/escpos"
+	"github.com/talon-queue/talon/integrations/serialport/serialtest"
 	"github.com/talon-queue/talon/kiosk"
 )
-
-// MustPTYPair starts socat with two linked pseudo-terminals and returns their
-// paths. socat is stopped when the test ends.
-func MustPTYPair(tb testing.TB) (string, string) {
-	tb.Helper()
-	bin := queuetest.MustTool(tb, "socat", "socat")
-	cmd := exec.Command(bin, "-d", "-d", "pty,raw,echo=0", "pty,raw,echo=0")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		tb.Fatalf("socat: %v", err)
-	}
-	tb.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	ptyRe := regexp.MustCompile(`PTY is (\S+)`)
-	found := make(chan []string, 1)
-	go func() {
-		var ptys []string
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			if m := ptyRe.FindStringSubmatch(sc.Text()); m != nil {
-				ptys = append(ptys, m[1])
-			}
-			if bytes.Contains(sc.Bytes(), []byte("starting data transfer loop")) {
-				found <- ptys
-				break
-			}
-		}
-		for sc.Scan() { // keep draining so socat never blocks on stderr
-		}
-	}()
-	select {
-	case ptys := <-found:
-		if len(ptys) != 2 {
-			tb.Fatalf("socat reported ptys %q", ptys)
-		}
-		return ptys[0], ptys[1]
-	case <-time.After(10 * time.Second):
-		tb.Fatal("socat did not report its pseudo-terminals")
-		return "", ""
-	}
-}
 
 // MustFakeSerial serves a fake printer on the far end of a pty pair.
 func MustFakeSerial(tb testing.TB, path string, reply replyFunc) *fakePrinter {
@@ -82,7 +33,8 @@ func MustFakeSerial(tb testing.TB, path string, reply replyFunc) *fakePrinter {
 }
 
 func TestSerialEncoderBytes(t *testing.T) {
-	near, far := MustPTYPair(t)
+	pair := serialtest.MustPair(t, "", "")
+	near, far := pair.Near, pair.Far
 	fake := MustFakeSerial(t, far, ready)
 	conn, err := escpos.Serial(near, 115200)(context.Background())
 	if err != nil {
@@ -118,7 +70,8 @@ func TestSerialEncoderBytes(t *testing.T) {
 }
 
 func TestPrintSerial(t *testing.T) {
-	near, far := MustPTYPair(t)
+	pair := serialtest.MustPair(t, "", "")
+	near, far := pair.Near, pair.Far
 	fake := MustFakeSerial(t, far, ready)
 	prof := MustProfile(t, "generic-escpos-80-raster")
 	p := &escpos.Printer{Profile: prof, Dial: escpos.Serial(near, 115200)}
@@ -132,7 +85,8 @@ func TestPrintSerial(t *testing.T) {
 }
 
 func TestPrintSerialSilent(t *testing.T) {
-	near, far := MustPTYPair(t)
+	pair := serialtest.MustPair(t, "", "")
+	near, far := pair.Near, pair.Far
 	fake := MustFakeSerial(t, far, func(byte, int) (byte, bool) { return 0, false })
 	p := &escpos.Printer{Profile: MustProfile(t, "generic-escpos-80"), Dial: escpos.Serial(near, 9600), ReplyTimeout: 300 * time.Millisecond}
 	wantCode(t, p.Print(context.Background(), sampleReceipt()), kiosk.CodePrinterNoAnswer, false)

@@ -4,8 +4,12 @@ package queuetest
 
 import (
 	"context"
+	"image"
+	"image/png"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -174,4 +178,30 @@ func MustTool(tb testing.TB, name, debianPackage string) string {
 		tb.Fatalf("%s is needed by this test: apt-get install -y %s", name, debianPackage)
 	}
 	return p
+}
+
+// MustZbar writes img as a PNG and returns what Debian's zbarimg reads from
+// it: an independent decoder for the QR codes and barcodes Talon draws.
+func MustZbar(tb testing.TB, img image.Image) string {
+	tb.Helper()
+	bin := MustTool(tb, "zbarimg", "zbar-tools")
+	path := filepath.Join(tb.TempDir(), "code.png")
+	f, err := os.Create(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := png.Encode(f, img); err != nil {
+		tb.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	var stderr strings.Builder
+	cmd := exec.Command(bin, "-q", "--raw", path)
+	cmd.Stderr = &stderr // zbarimg may complain about D-Bus there
+	out, err := cmd.Output()
+	if err != nil {
+		tb.Fatalf("zbarimg %s: %v: %s", path, err, stderr.String())
+	}
+	return strings.TrimSpace(string(out))
 }
