@@ -13,6 +13,8 @@ import (
 // window and how many visitors wait for each service. It starts from a
 // queue.Live picture and follows the office's events in Seq order through
 // Apply. Its JSON form is what displays render; it holds no personal data.
+// It carries the office's board layout (Board), so a change of the office's
+// settings, which makes displays read a new View, reaches every open board.
 //
 // A View decoded from JSON renders, but cannot Apply events: it does not
 // carry the waiting tickets behind its counts.
@@ -27,6 +29,9 @@ type View struct {
 	Windows  []Window   `json:"windows" doc:"every window, by number"`
 	Services []Waiting  `json:"services" doc:"waiting visitors per service, in catalogue order"`
 	Waiting  int        `json:"waiting" doc:"waiting visitors in all"`
+	// Board is the office's layout of its hall boards; a board's address
+	// may override it per screen.
+	Board queue.BoardSettings `json:"board" doc:"the office's layout of its hall boards"`
 
 	waiting map[string]string // waiting ticket id → its service
 }
@@ -72,7 +77,7 @@ type Effect struct {
 // New returns the view of an office as live shows it.
 func New(live queue.Live) *View {
 	v := &View{Office: live.Office.ID, Name: live.Office.Name, Address: live.Office.Address,
-		TimeZone: live.Office.TimeZone, Seq: live.Seq, Day: live.Day,
+		TimeZone: live.Office.TimeZone, Seq: live.Seq, Day: live.Day, Board: live.Office.Settings.Board,
 		Calls: []Call{}, Windows: []Window{}, Services: []Waiting{}, waiting: map[string]string{}}
 	for _, s := range live.Services {
 		if !s.Group && s.Active {

@@ -288,6 +288,28 @@ func TestViewResyncsOnGapsAndCatalogueChanges(t *testing.T) {
 	if v = board.New(live); v.Windows[0].Name.RU != "Окно приёма" || v.Seq != evs[0].Seq {
 		t.Fatalf("fresh view: %+v", v.Windows[0])
 	}
+	if v.Board != queue.DefaultBoardSettings() {
+		t.Fatalf("board settings of a new office: %+v", v.Board)
+	}
+
+	// The office's board layout changed: the view is read afresh and
+	// carries it to the displays.
+	o := cfg.Office
+	o.Settings.Board = queue.BoardSettings{Columns: 3, Rows: 5, Lang: queue.BoardBoth, Ticker: "Сегодня приём до 18:00"}
+	if _, err := env.Q.PutOffice(ctx, queuetest.Admin(), o, queue.Update); err != nil {
+		t.Fatal(err)
+	}
+	evs, err = env.Q.Events(ctx, boardDevice(), "test", v.Seq, 10, 0)
+	if err != nil || len(evs) != 1 {
+		t.Fatalf("events %v %v, want one config change", evs, err)
+	}
+	if eff := v.Apply(evs[0]); !eff.Resync {
+		t.Fatalf("office change: %+v, want a resync", eff)
+	}
+	live, _ = env.Q.Live(boardDevice(), "test")
+	if v = board.New(live); v.Board != o.Settings.Board {
+		t.Fatalf("fresh view's board settings %+v, want %+v", v.Board, o.Settings.Board)
+	}
 }
 
 func TestViewJSONHasNoPersonalData(t *testing.T) {
@@ -313,7 +335,7 @@ func TestViewJSONHasNoPersonalData(t *testing.T) {
 	if err := json.Unmarshal(b, &back); err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []string{"office", "name", "time_zone", "seq", "calls", "windows", "services", "waiting"} {
+	for _, k := range []string{"office", "name", "time_zone", "seq", "calls", "windows", "services", "waiting", "board"} {
 		if _, ok := back[k]; !ok {
 			t.Errorf("view JSON lacks %q: %s", k, b)
 		}

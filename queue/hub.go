@@ -58,6 +58,18 @@ func (s *Subscription) Close() {
 		delete(h.subs[s.office], s)
 		close(s.c)
 	}
+	if len(h.subs[s.office]) == 0 {
+		delete(h.subs, s.office)
+	}
+}
+
+// Count returns the number of open subscriptions to office ("*" for those
+// to every office): what a soak test or a health check reads to see that
+// connections that went away left nothing behind.
+func (h *Hub) Count(office string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.subs[office])
 }
 
 // changed returns a channel closed at the next publish for office.

@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -64,6 +66,65 @@ type Settings struct {
 	CheckinLateMinutes  int                `json:"checkin_late_minutes" doc:"how late after the appointment a booking can still be checked in"`
 	StopIssueMinutes    int                `json:"stop_issue_minutes" doc:"stop issuing tickets this many minutes before closing"`
 	PurposeServices     map[Purpose]string `json:"purpose_services,omitempty" doc:"service used when a ticket names only a visit purpose"`
+	Board               BoardSettings      `json:"board" doc:"layout of the office's hall boards; a board's address may override it per screen"`
+}
+
+// BoardLang is the language a hall board shows and speaks.
+type BoardLang string
+
+// The board languages.
+const (
+	BoardRU   BoardLang = "ru"
+	BoardEN   BoardLang = "en"
+	BoardBoth BoardLang = "both" // Russian first, English beside it
+)
+
+// BoardLangs returns every board language.
+func BoardLangs() []BoardLang { return []BoardLang{BoardRU, BoardEN, BoardBoth} }
+
+// BoardSettings is the layout of an office's hall boards (/board): the grid
+// of calls, the language and the office's text line. Boards follow a change
+// at once, without a reload.
+type BoardSettings struct {
+	Columns int       `json:"columns" doc:"columns of calls, 1–4"`
+	Rows    int       `json:"rows" doc:"rows of calls per column, 1–12"`
+	Lang    BoardLang `json:"lang" doc:"ru, en, or both (Russian with English beside it)"`
+	Ticker  string    `json:"ticker,omitempty" doc:"the office's text line at the bottom, at most 500 characters; the office's name and address when empty"`
+}
+
+// DefaultBoardSettings returns the board layout of a new office.
+func DefaultBoardSettings() BoardSettings {
+	return BoardSettings{Columns: 2, Rows: 4, Lang: BoardRU}
+}
+
+// UnmarshalJSON fills absent fields with DefaultBoardSettings.
+func (b *BoardSettings) UnmarshalJSON(data []byte) error {
+	type plain BoardSettings
+	p := plain(DefaultBoardSettings())
+	if err := json.Unmarshal(data, &p); err != nil {
+		return err
+	}
+	*b = BoardSettings(p)
+	return nil
+}
+
+func (b *BoardSettings) validate(field string) error {
+	if b.Columns < 1 || b.Columns > 4 {
+		return Invalid(field+".columns", RuleRange, "min", "1", "max", "4")
+	}
+	if b.Rows < 1 || b.Rows > 12 {
+		return Invalid(field+".rows", RuleRange, "min", "1", "max", "12")
+	}
+	if !slices.Contains(BoardLangs(), b.Lang) {
+		return Invalid(field+".lang", RuleValue)
+	}
+	if utf8.RuneCountInString(b.Ticker) > 500 {
+		return Invalid(field+".ticker", RuleTooLong, "max", "500")
+	}
+	if !utf8.ValidString(b.Ticker) || strings.ContainsFunc(b.Ticker, unicode.IsControl) {
+		return Invalid(field+".ticker", RuleFormat)
+	}
+	return nil
 }
 
 // DefaultSettings returns the settings of a new office.
@@ -78,6 +139,7 @@ func DefaultSettings() Settings {
 		MaxPostponeMinutes:  240,
 		CheckinEarlyMinutes: 30,
 		CheckinLateMinutes:  15,
+		Board:               DefaultBoardSettings(),
 	}
 }
 
@@ -183,7 +245,7 @@ func (s *Settings) validate(field string) error {
 			return Invalid(field+".purpose_services", RuleValue)
 		}
 	}
-	return nil
+	return s.Board.validate(field + ".board")
 }
 
 // location returns the office's time zone; Validate guarantees it loads.

@@ -31,9 +31,9 @@ type browser struct {
 	log []chromedp.ConsoleMessage
 }
 
-// mustBrowser starts Chromium. A missing chromium fails the test: the
-// machines install it (apt-get install -y chromium).
-func mustBrowser(t *testing.T) *browser {
+// mustBrowser starts Chromium, with extra flags if any. A missing chromium
+// fails the test: the machines install it (apt-get install -y chromium).
+func mustBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) *browser {
 	t.Helper()
 	path := queuetest.MustTool(t, "chromium", "chromium")
 	opts := append(slices.Clone(chromedp.DefaultExecAllocatorOptions[:]),
@@ -51,6 +51,7 @@ func mustBrowser(t *testing.T) *browser {
 		chromedp.WindowSize(1920, 1080),
 		chromedp.UserDataDir(t.TempDir()),
 	)
+	opts = append(opts, extra...)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
 	ctx, cancelTime := context.WithTimeout(ctx, 3*time.Minute)
@@ -457,7 +458,8 @@ func TestBoardPageHeadersAndAssets(t *testing.T) {
 		strings.Contains(csp, "unsafe") {
 		t.Fatalf("status %d, CSP %q", res.StatusCode, csp)
 	}
-	if !strings.Contains(html, `data-cols="2"`) || !strings.Contains(html, `data-rows="4"`) || !strings.Contains(html, `data-lang="ru"`) ||
+	// Options out of range are left to the office's settings.
+	if !strings.Contains(html, `data-cols=""`) || !strings.Contains(html, `data-rows=""`) || !strings.Contains(html, `data-lang=""`) ||
 		strings.Contains(html, "<script>") || !strings.Contains(html, `lang="ru"`) {
 		t.Errorf("options not checked or ticker not escaped:\n%s", html)
 	}
@@ -492,5 +494,146 @@ func TestBoardPageHeadersAndAssets(t *testing.T) {
 		if path == "/static/old/js/board.js" && r.Header.Get("Cache-Control") != "no-cache" {
 			t.Errorf("an old hash is cached: %s", r.Header.Get("Cache-Control"))
 		}
+	}
+}
+
+// boardLayout is what a board shows of its layout.
+type boardLayout struct {
+	Cols    int    `json:"cols"`    // columns of the calls grid, as laid out
+	Rows    int    `json:"rows"`    // rows of the calls grid, as laid out
+	Heads   int    `json:"heads"`   // column labels
+	Seconds int    `json:"seconds"` // column labels with a second language
+	Calls   int    `json:"calls"`   // calls shown
+	Lang    string `json:"lang"`    // the page's language
+	Ticker  string `json:"ticker"`
+	Same    bool   `json:"same"` // the page was not reloaded since markSame
+}
+
+const boardLayoutJS = `(() => { const cs = getComputedStyle(document.getElementById("calls"));
+	return {cols: cs.gridTemplateColumns.split(" ").length, rows: cs.gridTemplateRows.split(" ").length,
+		heads: document.querySelectorAll("#calls-head .label").length,
+		seconds: document.querySelectorAll("#calls-head .label .second").length,
+		calls: document.querySelectorAll("#calls .call").length, lang: document.documentElement.lang,
+		ticker: document.getElementById("ticker").textContent, same: window.talonSameDocument === true}; })()`
+
+// waitLayout waits until the board shows want.
+func (b *browser) waitLayout(what string, want boardLayout) {
+	b.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var got boardLayout
+		b.eval(boardLayoutJS, &got)
+		if got == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("%s: board shows %+v, want %+v\nconsole:\n%s", what, got, want, b.console())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// putBoard changes the board settings of office test as c and returns the
+// status and body.
+func putBoard(t *testing.T, c *client, bs queue.BoardSettings) (int, []byte) {
+	t.Helper()
+	var cfg queue.OfficeConfig
+	if st := c.do("GET", "/api/v1/offices/test", nil, &cfg); st != 200 {
+		t.Fatalf("get office: %d", st)
+	}
+	o := cfg.Office
+	o.Settings.Board = bs
+	return c.raw("PUT", "/api/v1/offices/test", o, nil)
+}
+
+func TestBoardFollowsTheOfficeSettings(t *testing.T) {
+	s := mustServer(t)
+	b := mustBrowser(t)
+	admin := s.login("root")
+
+	b.do(chromedp.Navigate(s.URL + "/board?office=test#token=" + s.Board))
+	b.wait("the board to connect", `window.talonBoard && window.talonBoard.connected`, 15*time.Second)
+	var tickets []string
+	for w := 1; w <= 3; w++ {
+		tickets = append(tickets, s.issue("tax").Number)
+		s.callNext(w)
+	}
+	b.waitCall(tickets[2], 3)
+	b.eval(`window.talonSameDocument = true`, nil)
+	// A new office's layout: 2 × 4 in Russian, its name on the ticker.
+	b.waitLayout("defaults", boardLayout{Cols: 2, Rows: 4, Heads: 4, Calls: 3, Lang: "ru", Ticker: "МФЦ Тестовый", Same: true})
+
+	// An admin changes the layout: open boards follow it without a reload.
+	if st, body := putBoard(t, admin, queue.BoardSettings{Columns: 1, Rows: 2, Lang: queue.BoardEN}); st != 200 {
+		t.Fatalf("put office: %d %s", st, body)
+	}
+	b.waitLayout("one column of two rows in English", boardLayout{Cols: 1, Rows: 2, Heads: 2, Calls: 2, Lang: "en", Ticker: "Test centre", Same: true})
+	var head string
+	b.eval(`document.querySelector("#calls-head .label").textContent + "|" + document.getElementById("queue-title").textContent`, &head)
+	if head != "Ticket|Waiting" {
+		t.Errorf("labels in English: %q", head)
+	}
+	want := queue.BoardSettings{Columns: 2, Rows: 4, Lang: queue.BoardBoth, Ticker: "Сегодня приём до 18:00"}
+	if st, body := putBoard(t, admin, want); st != 200 {
+		t.Fatalf("put office: %d %s", st, body)
+	}
+	b.waitLayout("2 × 4 in both languages with the office's line",
+		boardLayout{Cols: 2, Rows: 4, Heads: 4, Seconds: 4, Calls: 3, Lang: "ru", Ticker: "Сегодня приём до 18:00", Same: true})
+	b.eval(`document.querySelector("#calls-head .label").textContent + "|" + document.getElementById("queue-title").textContent`, &head)
+	if head != "Талон Ticket|Ожидают Waiting" {
+		t.Errorf("labels in both languages: %q", head)
+	}
+	b.screenshot("board-office-settings")
+	b.axe("the office's layout")
+
+	// The settings are part of the office and of the configuration
+	// document, both ways (the contract is checked on every request).
+	var cfg queue.OfficeConfig
+	admin.do("GET", "/api/v1/offices/test", nil, &cfg)
+	if cfg.Office.Settings.Board != want {
+		t.Errorf("office's board settings %+v, want %+v", cfg.Office.Settings.Board, want)
+	}
+	var doc queue.Document
+	if st := admin.do("GET", "/api/v1/config", nil, &doc); st != 200 || len(doc.Offices) != 1 || doc.Offices[0].Office.Settings.Board != want {
+		t.Fatalf("export: %d %+v", st, doc.Offices)
+	}
+	if st, body := admin.raw("PUT", "/api/v1/config", doc, nil); st != 200 {
+		t.Fatalf("import: %d %s", st, body)
+	}
+
+	// Wrong values are refused with the field at fault.
+	for _, c := range []struct {
+		board queue.BoardSettings
+		field string
+	}{
+		{queue.BoardSettings{Columns: 5, Rows: 4, Lang: queue.BoardRU}, "settings.board.columns"},
+		{queue.BoardSettings{Columns: 0, Rows: 4, Lang: queue.BoardRU}, "settings.board.columns"},
+		{queue.BoardSettings{Columns: 2, Rows: 13, Lang: queue.BoardRU}, "settings.board.rows"},
+		{queue.BoardSettings{Columns: 2, Rows: 4, Lang: "fr"}, "settings.board.lang"},
+		{queue.BoardSettings{Columns: 2, Rows: 4, Lang: queue.BoardRU, Ticker: strings.Repeat("я", 501)}, "settings.board.ticker"},
+	} {
+		st, body := putBoard(t, admin, c.board)
+		if e := apiError(t, body); st != 400 || e.Code != queue.CodeInvalidField || e.Params["field"] != c.field {
+			t.Errorf("%+v: %d %+v, want 400 invalid_field on %s", c.board, st, e, c.field)
+		}
+	}
+	admin.do("GET", "/api/v1/offices/test", nil, &cfg)
+	if cfg.Office.Settings.Board != want {
+		t.Errorf("after refused changes the board settings are %+v", cfg.Office.Settings.Board)
+	}
+
+	// The address of one screen overrides what it gives; the rest still
+	// follows the office.
+	b.do(chromedp.Navigate(s.URL + "/board?office=test&cols=3&lang=ru&ticker=%D0%A2%D0%BE%D0%BB%D1%8C%D0%BA%D0%BE%20%D0%B7%D0%B4%D0%B5%D1%81%D1%8C"))
+	b.wait("the board to connect", `window.talonBoard && window.talonBoard.connected`, 15*time.Second)
+	b.eval(`window.talonSameDocument = true`, nil)
+	b.waitLayout("the address's columns, language and line", boardLayout{Cols: 3, Rows: 4, Heads: 6, Calls: 3, Lang: "ru", Ticker: "Только здесь", Same: true})
+	want.Rows = 1
+	if st, body := putBoard(t, admin, want); st != 200 {
+		t.Fatalf("put office: %d %s", st, body)
+	}
+	b.waitLayout("the office's rows", boardLayout{Cols: 3, Rows: 1, Heads: 6, Calls: 3, Lang: "ru", Ticker: "Только здесь", Same: true})
+	if errs := b.errors(); len(errs) > 0 {
+		t.Errorf("page errors:\n%s", strings.Join(errs, "\n"))
 	}
 }

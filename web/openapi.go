@@ -36,6 +36,7 @@ func enums() map[reflect.Type][]string {
 	}
 	put(reflect.TypeFor[queue.Status](), queue.Statuses())
 	put(reflect.TypeFor[queue.Purpose](), queue.Purposes())
+	put(reflect.TypeFor[queue.BoardLang](), queue.BoardLangs())
 	put(reflect.TypeFor[queue.Perm](), queue.AllPerms())
 	put(reflect.TypeFor[queue.EventType](), queue.EventTypes())
 	put(reflect.TypeFor[queue.Role](), []queue.Role{queue.RoleOperator, queue.RoleManager, queue.RoleAdmin})

@@ -125,14 +125,17 @@ func (p *page) Asset(name string) string { return p.a.url(name) }
 // Strings returns the strings under prefix for scripts, as JSON: {"ru":{…}}
 // for the page's language and the second one.
 func (p *page) Strings(prefix string) string {
+	return p.StringsIn(p.Lang+" "+p.Second, prefix)
+}
+
+// StringsIn returns the strings under any of prefixes for scripts, as JSON,
+// in every language of the space-separated list ls: {"ru":{…},"en":{…}}.
+func (p *page) StringsIn(ls string, prefixes ...string) string {
 	out := map[string]map[string]string{}
-	for _, l := range []string{p.Lang, p.Second} {
-		if l == "" {
-			continue
-		}
+	for _, l := range strings.Fields(ls) {
 		m := map[string]string{}
 		for _, k := range slices.Sorted(maps.Keys(p.msgs[l])) {
-			if strings.HasPrefix(k, prefix) {
+			if slices.ContainsFunc(prefixes, func(pre string) bool { return strings.HasPrefix(k, pre) }) {
 				m[k] = p.msgs[l][k]
 			}
 		}
@@ -142,13 +145,15 @@ func (p *page) Strings(prefix string) string {
 	return string(b)
 }
 
-// boardPage is the data of the hall board.
+// boardPage is the data of the hall board. The layout options come from
+// the address of this screen; those it does not give (zero, "") follow the
+// office's settings (queue.BoardSettings), which reach the page on the feed.
 type boardPage struct {
 	page
 	Office string
-	Cols   int
-	Rows   int
-	Voice  string // ru, en or both
+	Cols   int    // 1–4, or 0
+	Rows   int    // 1–12, or 0
+	Voice  string // ru, en, both, or ""
 	Ticker string
 }
 
@@ -162,14 +167,17 @@ func (s *Server) pages() string {
 	tmpl := template.Must(template.ParseFS(pageFS, "templates/*.html"))
 	s.app.Get("/static/:hash/*", a.serve)
 	s.app.Get("/board", func(c *fiber.Ctx) error {
-		voice := c.Query("lang", "ru")
-		if voice != "en" && voice != "both" {
-			voice = "ru"
+		// What the address does not give, or gives wrong, is left to the
+		// office's settings: a board on a wall shows something sensible
+		// rather than an error.
+		voice := c.Query("lang")
+		if !slices.Contains(queue.BoardLangs(), queue.BoardLang(voice)) {
+			voice = ""
 		}
 		p := &boardPage{page: page{Lang: "ru", a: a, msgs: s.msgs},
 			Office: officeParam(c.Query("office")),
-			Cols:   intOr(c.Query("cols"), 2, 1, 4),
-			Rows:   intOr(c.Query("rows"), 4, 1, 12),
+			Cols:   intOr(c.Query("cols"), 0, 1, 4),
+			Rows:   intOr(c.Query("rows"), 0, 1, 12),
 			Voice:  voice,
 			Ticker: truncate(strings.TrimSpace(c.Query("ticker")), 500),
 		}

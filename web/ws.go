@@ -55,7 +55,9 @@ import (
 //	{"type":"view","seq":N,"view":{…},"now":"…"}
 //	    the board view after the events up to N: after a replay, 50 ms after
 //	    the first event of each burst, and after a change the view was rebuilt for (its
-//	    catalogue changed); a client takes it as the whole picture.
+//	    catalogue or the office changed); a client takes it as the whole picture.
+//	    Every view carries the office's board layout (view.board, see
+//	    queue.BoardSettings), so an admin's change reaches open boards at once.
 //	{"type":"error","error":{"code":"auth_required","message":"…"}}
 //	    the connection is refused; a close frame with code 4000+HTTP status
 //	    follows (4400, 4401, 4403, 4404).

@@ -6,12 +6,16 @@
 //
 // The device token is given once in the URL fragment, /board#token=…, which
 // browsers never send to the server; the page keeps it in localStorage and
-// removes it from the address bar. Layout options come from the query:
-// office, cols (1–4), rows (1–12), lang (ru, en or both), ticker.
+// removes it from the address bar. The layout (columns, rows, language,
+// ticker) is the office's, from its settings (queue.BoardSettings, carried by
+// every view, so an admin's change reaches open boards at once); the query
+// may override any of it for this screen: office, cols (1–4), rows (1–12),
+// lang (ru, en or both), ticker.
 //
 // For tests and diagnostics the page exposes window.talonBoard: the last
 // announcement (number, window, clips), every announcement since load, the
-// connection state and the current view.
+// connection state, the current view, the layout in force and how many calls
+// still flash.
 
 import { Announcer } from "./voice.js";
 
@@ -26,17 +30,26 @@ const $ = (id) => document.getElementById(id);
 const body = document.body;
 const cfg = {
   office: body.dataset.office || "",
-  cols: Number(body.dataset.cols) || 2,
-  rows: Number(body.dataset.rows) || 4,
-  lang: body.dataset.lang || "ru", // voice and page: ru, en or both
-  ticker: body.dataset.ticker || "",
   assets: body.dataset.assets || "",
 };
+// What the address fixes for this screen (checked by the server); the rest
+// follows the office.
+const fixed = {
+  cols: Number(body.dataset.cols) || 0,
+  rows: Number(body.dataset.rows) || 0,
+  lang: body.dataset.lang || "",
+  ticker: body.dataset.ticker || "",
+};
+const DEFAULTS = { columns: 2, rows: 4, lang: "ru", ticker: "" };
+const LANGS = ["ru", "en", "both"];
 const allStrings = JSON.parse(body.dataset.strings || "{}");
-const pageLang = document.documentElement.lang || "ru";
-const strings = allStrings[pageLang] || {};
-const second = cfg.lang === "both" ? allStrings.en || null : null;
-const locale = pageLang === "en" ? "en-GB" : "ru-RU";
+
+// The layout in force; set by applyLayout.
+const layout = { cols: 0, rows: 0, lang: "", ticker: "" };
+let pageLang = "ru";
+let strings = allStrings.ru || {};
+let second = null; // the strings of the second language, when both are shown
+let locale = "ru-RU";
 
 /** t returns a page string with {name} placeholders filled. */
 function t(key, params = {}, table = strings) {
@@ -75,6 +88,12 @@ const hook = {
   },
   get sound() {
     return voice.state();
+  },
+  get layout() {
+    return { ...layout };
+  },
+  get flashing() {
+    return state.flashing.size;
   },
 };
 window.talonBoard = hook;
@@ -139,9 +158,80 @@ function windowLabel(n) {
   return String(n);
 }
 
+// --- the layout -------------------------------------------------------------
+
+/** within returns n when it is an integer in [lo, hi], else 0. */
+function within(n, lo, hi) {
+  return Number.isInteger(n) && n >= lo && n <= hi ? n : 0;
+}
+
+/**
+ * applyLayout brings the page to the layout the address and the office's
+ * settings (board, from the view; null before the first one) ask for, and
+ * touches only what changed.
+ */
+function applyLayout(board) {
+  const b = board || {};
+  const next = {
+    cols: fixed.cols || within(b.columns, 1, 4) || DEFAULTS.columns,
+    rows: fixed.rows || within(b.rows, 1, 12) || DEFAULTS.rows,
+    lang: fixed.lang || (LANGS.includes(b.lang) ? b.lang : DEFAULTS.lang),
+    ticker: fixed.ticker || (typeof b.ticker === "string" ? b.ticker : DEFAULTS.ticker),
+  };
+  const langChanged = next.lang !== layout.lang;
+  const colsChanged = next.cols !== layout.cols;
+  if (langChanged) {
+    layout.lang = next.lang;
+    pageLang = next.lang === "en" ? "en" : "ru";
+    strings = allStrings[pageLang] || {};
+    second = next.lang === "both" ? allStrings.en || null : null;
+    locale = pageLang === "en" ? "en-GB" : "ru-RU";
+    document.documentElement.lang = pageLang;
+    if (strings["page.board.title"]) document.title = strings["page.board.title"];
+    for (const el of document.querySelectorAll("[data-t]")) el.textContent = t(el.dataset.t);
+    for (const el of document.querySelectorAll("[data-t-aria]")) el.setAttribute("aria-label", t(el.dataset.tAria));
+    for (const el of document.querySelectorAll("[data-t2]:not(#calls-head > *)")) fillLabel(el, el.dataset.t2, "t2Break" in el.dataset);
+    showSound();
+  }
+  if (next.rows !== layout.rows) {
+    layout.rows = next.rows;
+    document.documentElement.style.setProperty("--rows", String(next.rows));
+  }
+  if (colsChanged || langChanged) {
+    layout.cols = next.cols;
+    document.documentElement.style.setProperty("--cols", String(next.cols));
+    const labels = [];
+    for (let i = 0; i < next.cols; i++) {
+      for (const key of ["board.ticket", "board.window"]) {
+        const span = document.createElement("span");
+        span.className = "label";
+        span.dataset.t2 = key;
+        fillLabel(span, key, false);
+        labels.push(span);
+      }
+    }
+    $("calls-head").replaceChildren(...labels);
+  }
+  layout.ticker = next.ticker;
+}
+
+/** fillLabel writes a string in the page's language, and in the second one beside it. */
+function fillLabel(el, key, lineBreak) {
+  const parts = [document.createTextNode(t(key))];
+  if (second) {
+    const span = document.createElement("span");
+    span.className = "second";
+    span.lang = "en";
+    span.textContent = t(key, {}, second);
+    parts.push(lineBreak ? document.createElement("br") : document.createTextNode(" "), span);
+  }
+  el.replaceChildren(...parts);
+}
+
 function render() {
   const v = state.view;
   if (!v) return;
+  applyLayout(v.board);
   const name = officeName(v);
   if (name && $("office").textContent !== name) $("office").textContent = name;
   renderCalls(v);
@@ -152,7 +242,7 @@ function render() {
 function renderCalls(v) {
   const list = $("calls");
   const now = Date.now();
-  const calls = (v.calls || []).slice(0, cfg.cols * cfg.rows);
+  const calls = (v.calls || []).slice(0, layout.cols * layout.rows);
   const items = calls.map((c) => {
     const li = document.createElement("li");
     li.className = "call";
@@ -210,7 +300,7 @@ function renderServices(v) {
 }
 
 function renderTicker(v) {
-  const text = cfg.ticker || [officeName(v), v.address].filter(Boolean).join(" · ");
+  const text = layout.ticker || [officeName(v), v.address].filter(Boolean).join(" · ");
   const el = $("ticker");
   if (el.textContent !== text) el.textContent = text;
 }
@@ -239,8 +329,8 @@ function tick() {
 /** announce flashes a call, says it and tells screen readers. */
 function announce(a, seq) {
   let clips = a.clips.ru;
-  if (cfg.lang === "en") clips = a.clips.en;
-  if (cfg.lang === "both") clips = [...a.clips.ru, ...a.clips.en.slice(1)];
+  if (layout.lang === "en") clips = a.clips.en;
+  if (layout.lang === "both") clips = [...a.clips.ru, ...a.clips.en.slice(1)];
   const entry = { seq, ticket: a.ticket, number: a.number, window: a.window, recall: !!a.recall, clips };
   hook.lastAnnouncement = entry;
   hook.announcements.push(entry);
@@ -381,12 +471,8 @@ async function findOffice() {
 
 async function main() {
   takeToken();
-  document.documentElement.style.setProperty("--cols", String(cfg.cols));
-  document.documentElement.style.setProperty("--rows", String(cfg.rows));
-  const head = $("calls-head");
-  const labels = Array.from(head.children);
-  for (let i = 1; i < cfg.cols; i++) head.append(...labels.map((l) => l.cloneNode(true)));
-  if (cfg.ticker) $("ticker").textContent = cfg.ticker;
+  applyLayout(null);
+  if (layout.ticker) $("ticker").textContent = layout.ticker;
   showSound();
   tick();
   const office = await findOffice();

@@ -50,6 +50,11 @@ export class Announcer {
     this._clips = new Map(); // name → Promise<AudioBuffer>
     this._tail = Promise.resolve(); // the FIFO: each announcement chains on the previous one
     this._pending = 0;
+    this._queued = 0; // announcements ever queued, to tell how far behind one is
+    // When calls come faster than they can be spoken, only the newest
+    // maxBehind wait; older ones are skipped rather than said minutes late.
+    this._maxBehind = opts.maxBehind ?? 6;
+    this._onSkipped = opts.onSkipped || (() => {});
     this._enabled = this._load() === "on";
     this._lastState = this.state();
     if (this._enabled) {
@@ -103,7 +108,8 @@ export class Announcer {
   /**
    * announce queues one announcement. It starts when every earlier one has
    * finished; it is dropped (and onBlocked called) if sound is blocked when
-   * its turn comes, and skipped silently if sound is off. A clip that cannot
+   * its turn comes, skipped silently if sound is off, and skipped (onSkipped)
+   * if maxBehind newer announcements are already waiting. A clip that cannot
    * be fetched or decoded is skipped with a console warning.
    * @param {string[]} clips clip names in order, as board.Announcement returns them.
    * @returns {Promise<boolean>} resolves when its turn is over: true if it was played.
@@ -111,8 +117,15 @@ export class Announcer {
   announce(clips) {
     clips = Array.from(clips);
     this._pending++;
+    const mine = ++this._queued;
     if (this._enabled) this.preload(clips); // fetch while earlier ones play
-    const turn = this._tail.then(() => this._play(clips));
+    const turn = this._tail.then(() => {
+      if (this._queued - mine >= this._maxBehind) {
+        this._onSkipped({ reason: "behind", clips });
+        return false;
+      }
+      return this._play(clips);
+    });
     this._tail = turn.catch(() => false).finally(() => this._pending--);
     return turn;
   }
