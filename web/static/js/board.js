@@ -18,8 +18,9 @@
 // still flash.
 
 import { Announcer } from "./voice.js";
+import { deviceToken as tokenFrom } from "./token.js";
 
-const TOKEN_KEY = "talon.board.token";
+const deviceToken = tokenFrom("talon.board.token");
 const FLASH_MS = 10000;
 const OFFLINE_GRACE_MS = 3000;
 const BACKOFF_MIN_MS = 1000;
@@ -97,32 +98,6 @@ const hook = {
   },
 };
 window.talonBoard = hook;
-
-// --- the device token -------------------------------------------------------
-
-let memoryToken = "";
-
-/** takeToken moves a token from the URL fragment into storage. */
-function takeToken() {
-  const m = /(?:^#|&)token=([^&]+)/.exec(location.hash);
-  if (m) {
-    memoryToken = decodeURIComponent(m[1]);
-    try {
-      localStorage.setItem(TOKEN_KEY, memoryToken);
-    } catch {
-      // storage off: the token lasts for this page only
-    }
-    history.replaceState(null, "", location.pathname + location.search);
-  }
-}
-
-function deviceToken() {
-  try {
-    return localStorage.getItem(TOKEN_KEY) || memoryToken;
-  } catch {
-    return memoryToken;
-  }
-}
 
 // --- sound ------------------------------------------------------------------
 
@@ -470,8 +445,7 @@ async function findOffice() {
 }
 
 async function main() {
-  takeToken();
-  applyLayout(null);
+    applyLayout(null);
   if (layout.ticker) $("ticker").textContent = layout.ticker;
   showSound();
   tick();

@@ -21,7 +21,9 @@
 //
 // For tests and diagnostics the page exposes window.talonKiosk.
 
-const TOKEN_KEY = "talon.kiosk.token";
+import { deviceToken as tokenFrom } from "./token.js";
+
+const deviceToken = tokenFrom("talon.kiosk.token");
 const SCAN_GAP_MS = 100; // keys closer than this come from a scanner
 const SCAN_MIN_DIGITS = 6;
 const PROBE_MS = 3000; // how often the offline screen checks the server
@@ -93,31 +95,6 @@ function applyStrings() {
   lang.textContent = other === "en" ? "English" : "Русский";
   $("office").textContent = nameOf(state.catalog && state.catalog.office.name, t("kiosk.title"));
   document.title = $("office").textContent;
-}
-
-// --- the device token ---------------------------------------------------------
-
-let memoryToken = "";
-
-function takeToken() {
-  const m = /(?:^#|&)token=([^&]+)/.exec(location.hash);
-  if (m) {
-    memoryToken = decodeURIComponent(m[1]);
-    try {
-      localStorage.setItem(TOKEN_KEY, memoryToken);
-    } catch {
-      // storage off: the token lasts for this page only
-    }
-    history.replaceState(null, "", location.pathname + location.search);
-  }
-}
-
-function deviceToken() {
-  try {
-    return localStorage.getItem(TOKEN_KEY) || memoryToken;
-  } catch {
-    return memoryToken;
-  }
 }
 
 // --- the server -----------------------------------------------------------------
@@ -798,8 +775,7 @@ function tick() {
 }
 
 async function main() {
-  takeToken();
-  wire();
+    wire();
   applyStrings();
   tick();
   if (!deviceToken()) {
