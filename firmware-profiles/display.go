@@ -1,7 +1,6 @@
 package profiles
 
 import (
-	"bytes"
 	"embed"
 	"encoding/hex"
 	"encoding/json"
@@ -320,13 +319,7 @@ func (f *Frame) UnmarshalJSON(data []byte) error {
 func (f Frame) MarshalJSON() ([]byte, error) { return json.Marshal(f.String()) }
 
 // Displays returns the built-in display profiles, sorted by ID.
-func Displays() ([]Display, error) {
-	sub, err := fs.Sub(builtinDisplays, "displays")
-	if err != nil {
-		return nil, fmt.Errorf("profiles: displays: %w", err)
-	}
-	return LoadDisplays(sub)
-}
+func Displays() ([]Display, error) { return builtinAll(builtinDisplays, "displays", LoadDisplays) }
 
 // DisplayByID returns the built-in display profile with the given ID.
 func DisplayByID(id string) (Display, error) {
@@ -339,12 +332,7 @@ func DisplayByID(id string) (Display, error) {
 
 // FindDisplay returns the profile with the given ID from list.
 func FindDisplay(list []Display, id string) (Display, error) {
-	for _, d := range list {
-		if d.ID == id {
-			return d, nil
-		}
-	}
-	return Display{}, fmt.Errorf("profiles: display %q not found", id)
+	return findByID(list, "display", id, func(d Display) string { return d.ID })
 }
 
 // LoadDisplays reads and validates every *.json file at the root of fsys as a
@@ -356,18 +344,7 @@ func LoadDisplays(fsys fs.FS) ([]Display, error) {
 }
 
 // ParseDisplay decodes one display profile from JSON and validates it.
-func ParseDisplay(data []byte) (Display, error) {
-	var d Display
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&d); err != nil {
-		return Display{}, fmt.Errorf("decode display: %w", err)
-	}
-	if err := d.Validate(); err != nil {
-		return Display{}, err
-	}
-	return d, nil
-}
+func ParseDisplay(data []byte) (Display, error) { return parseStrict[Display](data, "display") }
 
 // addressLimit is the largest address each format can write.
 var addressLimit = map[string]int{AddressByte: 255, AddressHex2: 255, AddressDec2: 99, AddressDec3: 999}

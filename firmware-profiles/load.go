@@ -1,7 +1,9 @@
 package profiles
 
 import (
+	"bytes"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"path"
@@ -39,6 +41,43 @@ func loadAll[T any](fsys fs.FS, kind string, parse func([]byte) (T, error), id f
 	}
 	slices.SortFunc(out, func(a, b T) int { return strings.Compare(id(a), id(b)) })
 	return out, nil
+}
+
+// builtinAll loads the profiles built into the binary under dir.
+func builtinAll[T any](fsys fs.FS, dir string, load func(fs.FS) ([]T, error)) ([]T, error) {
+	sub, err := fs.Sub(fsys, dir)
+	if err != nil {
+		return nil, fmt.Errorf("profiles: %s: %w", dir, err)
+	}
+	return load(sub)
+}
+
+// findByID returns the profile with the given ID from list.
+func findByID[T any](list []T, kind, want string, id func(T) string) (T, error) {
+	for _, p := range list {
+		if id(p) == want {
+			return p, nil
+		}
+	}
+	var zero T
+	return zero, fmt.Errorf("profiles: %s %q not found", kind, want)
+}
+
+// parseStrict decodes one profile from JSON, refusing unknown fields (to
+// catch typos), and validates it.
+func parseStrict[T interface{ Validate() error }](data []byte, kind string) (T, error) {
+	var p T
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
+		var zero T
+		return zero, fmt.Errorf("decode %s: %w", kind, err)
+	}
+	if err := p.Validate(); err != nil {
+		var zero T
+		return zero, err
+	}
+	return p, nil
 }
 
 // parseHex decodes hex pairs, spaces allowed: "1d 56 42 00".

@@ -1,7 +1,6 @@
 package profiles
 
 import (
-	"bytes"
 	"embed"
 	"encoding/hex"
 	"encoding/json"
@@ -91,13 +90,7 @@ func (b Bytes) MarshalJSON() ([]byte, error) {
 }
 
 // Printers returns the built-in printer profiles, sorted by ID.
-func Printers() ([]Printer, error) {
-	sub, err := fs.Sub(builtin, "printers")
-	if err != nil {
-		return nil, fmt.Errorf("profiles: printers: %w", err)
-	}
-	return LoadPrinters(sub)
-}
+func Printers() ([]Printer, error) { return builtinAll(builtin, "printers", LoadPrinters) }
 
 // PrinterByID returns the built-in printer profile with the given ID.
 func PrinterByID(id string) (Printer, error) {
@@ -110,12 +103,7 @@ func PrinterByID(id string) (Printer, error) {
 
 // Find returns the profile with the given ID from list.
 func Find(list []Printer, id string) (Printer, error) {
-	for _, p := range list {
-		if p.ID == id {
-			return p, nil
-		}
-	}
-	return Printer{}, fmt.Errorf("profiles: printer %q not found", id)
+	return findByID(list, "printer", id, func(p Printer) string { return p.ID })
 }
 
 // LoadPrinters reads and validates every *.json file at the root of fsys as a
@@ -127,18 +115,7 @@ func LoadPrinters(fsys fs.FS) ([]Printer, error) {
 }
 
 // ParsePrinter decodes one printer profile from JSON and validates it.
-func ParsePrinter(data []byte) (Printer, error) {
-	var p Printer
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&p); err != nil {
-		return Printer{}, fmt.Errorf("decode printer: %w", err)
-	}
-	if err := p.Validate(); err != nil {
-		return Printer{}, err
-	}
-	return p, nil
-}
+func ParsePrinter(data []byte) (Printer, error) { return parseStrict[Printer](data, "printer") }
 
 // Validate reports the first field of p that is missing or out of range.
 func (p Printer) Validate() error {
