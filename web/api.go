@@ -178,12 +178,17 @@ func decode(b []byte, v any) error {
 	if _, err := d.Token(); err != io.EOF {
 		return queue.E(queue.KindInvalid, queue.CodeInvalidRequest)
 	}
-	return knownFields(b, reflect.TypeOf(v).Elem())
+	if t := reflect.TypeOf(v); t.Implements(unmarshalerType) {
+		return knownFields(b, t.Elem())
+	}
+	return nil
 }
 
+var unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
+
 // knownFields refuses top-level keys the type does not have. The strict
-// decoder does that too, but not for types with their own UnmarshalJSON
-// (they fill in defaults with a plain decode).
+// decoder does that for every other type; types with their own UnmarshalJSON
+// (they fill in defaults with a plain decode) need this second look.
 func knownFields(b []byte, t reflect.Type) error {
 	if t.Kind() != reflect.Struct {
 		return nil

@@ -304,9 +304,15 @@ func TestBadInputChangesNothing(t *testing.T) {
 		}
 		apiError(t, b)
 	}
+	// Types that fill in defaults with their own decoder refuse unknown
+	// fields too.
+	st, b := s.login("root").raw("POST", "/api/v1/offices/test/services", map[string]any{"id": "x", "name": map[string]string{"ru": "Х"}, "colour": "red"}, nil)
+	if st != 400 || apiError(t, b).Params["field"] != "colour" {
+		t.Errorf("service with an unknown field: %d %s", st, b)
+	}
 	// A field message names the field in the caller's language.
 	kiosk.lang = "en"
-	_, b := kiosk.raw("POST", "/api/v1/offices/test/tickets", map[string]any{"service": "tax", "phone": "12"}, nil)
+	_, b = kiosk.raw("POST", "/api/v1/offices/test/tickets", map[string]any{"service": "tax", "phone": "12"}, nil)
 	if m := apiError(t, b).Message; !strings.Contains(m, "phone") || strings.Contains(m, "{") {
 		t.Errorf("field message %q", m)
 	}
