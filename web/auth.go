@@ -85,7 +85,7 @@ func (s *Server) login(c *fiber.Ctx, in LoginRequest) (queue.Session, error) {
 		s.limiter.fail(ip, login)
 		return queue.Session{}, queue.E(queue.KindUnauthorized, queue.CodeInvalidCredentials)
 	}
-	s.limiter.success(login)
+	s.limiter.success(ip, login)
 	sess, err := s.q.OpenSession(c.UserContext(), queue.Meta{Principal: queue.System(), Device: device(c), IP: ip}, u.ID, s.cfg.SessionTTL)
 	if err != nil {
 		return queue.Session{}, err
@@ -127,8 +127,12 @@ func device(c *fiber.Ctx) string {
 	return d
 }
 
-// limiter counts failed logins per login and per address over a sliding
-// window, so that passwords cannot be guessed at speed.
+// limiter counts failed logins over a sliding window, so that passwords
+// cannot be guessed at speed: per login from one address (the tight limit),
+// per address, and per login from everywhere (a loose limit against guessing
+// from many addresses). Someone typing wrong passwords for a colleague from
+// another machine, or many staff behind one proxy, thus cannot lock an
+// operator out with ten tries.
 type limiter struct {
 	now   func() time.Time
 	mu    sync.Mutex
@@ -136,10 +140,22 @@ type limiter struct {
 }
 
 const (
-	limitWindow   = 10 * time.Minute
-	limitPerLogin = 10
-	limitPerIP    = 50
+	limitWindow     = 10 * time.Minute
+	limitPerLoginIP = 10
+	limitPerIP      = 50
+	limitPerLogin   = 100
 )
+
+// limitKeys are the counters a login attempt touches, with their limits.
+func limitKeys(ip, login string) []struct {
+	key string
+	max int
+} {
+	return []struct {
+		key string
+		max int
+	}{{"p:" + login + "\x00" + ip, limitPerLoginIP}, {"i:" + ip, limitPerIP}, {"l:" + login, limitPerLogin}}
+}
 
 func newLimiter(now func() time.Time) *limiter {
 	return &limiter{now: now, fails: map[string][]time.Time{}}
@@ -165,10 +181,7 @@ func (l *limiter) blocked(ip, login string) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
-	for _, k := range []struct {
-		key string
-		max int
-	}{{"l:" + login, limitPerLogin}, {"i:" + ip, limitPerIP}} {
+	for _, k := range limitKeys(ip, login) {
 		if f := l.recent(k.key, now); len(f) >= k.max {
 			return limitWindow - now.Sub(f[len(f)-k.max])
 		}
@@ -185,14 +198,16 @@ func (l *limiter) fail(ip, login string) {
 			l.recent(k, now)
 		}
 	}
-	l.fails["l:"+login] = append(l.fails["l:"+login], now)
-	l.fails["i:"+ip] = append(l.fails["i:"+ip], now)
+	for _, k := range limitKeys(ip, login) {
+		l.fails[k.key] = append(l.fails[k.key], now)
+	}
 }
 
-func (l *limiter) success(login string) {
+// success forgets the failures of login from ip.
+func (l *limiter) success(ip, login string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	delete(l.fails, "l:"+login)
+	delete(l.fails, limitKeys(ip, login)[0].key)
 }
 
 func randomToken() (string, error) {
