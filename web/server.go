@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/compress"
 
 	"github.com/talon-queue/talon/queue"
 )
@@ -109,6 +110,13 @@ func New(cfg Config) (*Server, error) {
 		AppName:               "talon",
 	})
 	s.app.Use(s.recoverPanics, s.securityHeaders)
+	// Pages and their files are compressed for a phone on a poor link; the
+	// API (small, hot), websockets and audio are not.
+	s.app.Use(compress.New(compress.Config{Level: compress.LevelBestSpeed, Next: func(c *fiber.Ctx) bool {
+		p := c.Path()
+		return strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/ws/") || p == "/healthz" ||
+			strings.HasSuffix(p, ".opus") // already compressed audio
+	}}))
 	s.routes()
 	s.printing()
 	s.realtime(s.pages())
