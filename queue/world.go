@@ -20,6 +20,7 @@ type world struct {
 	bookings     map[string]*Booking    // status booked only
 	bookingCodes map[string]string      // code → booking id
 	usedCodes    map[string]*Booking    // code → a booking no longer open, to say so at a second check-in
+	usedCap      int                    // size of usedCodes that makes putBooking drop old entries
 	idem         map[string]*IdemRecord
 	nextID       uint64
 	sysSeq       uint64 // Seq of the journal of people and clients
@@ -63,6 +64,7 @@ func newWorld() *world {
 		bookings:     map[string]*Booking{},
 		bookingCodes: map[string]string{},
 		usedCodes:    map[string]*Booking{},
+		usedCap:      10000,
 		idem:         map[string]*IdemRecord{},
 	}
 }
@@ -260,12 +262,15 @@ func (w *world) putBooking(b *Booking) {
 	} else {
 		delete(w.bookings, b.ID)
 		w.usedCodes[b.Code] = b
-		if len(w.usedCodes) > 10000 { // keep about two days of them
+		if len(w.usedCodes) > w.usedCap { // keep about two days of them
 			for code, u := range w.usedCodes {
 				if u.At.Before(b.At.Add(-48 * time.Hour)) {
 					delete(w.usedCodes, code)
 				}
 			}
+			// Scan again only when the map has doubled, not at every booking
+			// of a busy two days.
+			w.usedCap = max(10000, 2*len(w.usedCodes))
 		}
 	}
 }

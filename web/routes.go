@@ -68,14 +68,6 @@ type NextPreview struct {
 	Why    *queue.Explanation `json:"why,omitempty"`
 }
 
-func statusNames() []string {
-	var out []string
-	for _, s := range queue.Statuses() {
-		out = append(out, string(s))
-	}
-	return out
-}
-
 func (s *Server) routes() {
 	const v1 = "/api/v1"
 	add(s, op{Method: "GET", Path: "/healthz", ID: "health", Summary: "Liveness and version", Tag: "system", Public: true},
@@ -196,7 +188,7 @@ func (s *Server) routes() {
 			var f queue.TicketFilter
 			if st := r.c.Query("status"); st != "" {
 				for _, x := range strings.Split(st, ",") {
-					if !slices.Contains(statusNames(), x) {
+					if !slices.Contains(queue.Statuses(), queue.Status(x)) {
 						return nil, queue.Invalid("status", queue.RuleValue)
 					}
 					f.Status = append(f.Status, queue.Status(x))
