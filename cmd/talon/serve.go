@@ -30,13 +30,14 @@ const (
 )
 
 func (c *cli) serve(ctx context.Context, args []string) error {
-	fs := c.flagSet("serve", "talon serve [--addr :8080] [--data ./talon-data] [--demo] [--secure-cookies] [--session-ttl 12h] [--public-url https://queue.example.ru]")
+	fs := c.flagSet("serve", "talon serve [--addr :8080] [--data ./talon-data] [--demo] [--secure-cookies] [--session-ttl 12h] [--public-url https://queue.example.ru] [--debug-addr 127.0.0.1:6060]")
 	addr := fs.String("addr", defaultAddr, "address to listen on (with --demo: "+defaultDemoAddr+" unless given)")
 	data := dataFlag(fs)
 	demo := fs.Bool("demo", false, "create (or reuse) a demo office with published credentials in <data>/demo-credentials.json")
 	secure := fs.Bool("secure-cookies", false, "mark cookies Secure (when served behind TLS)")
 	ttl := fs.Duration("session-ttl", 12*time.Hour, "how long a login lasts")
 	public := fs.String("public-url", "", "address applicants' phones reach this server at, for the QR code on tickets (default: the address the kiosk uses)")
+	debugAddr := fs.String("debug-addr", "", "serve Go's profiler (/debug/pprof/) at this loopback address, e.g. 127.0.0.1:6060; off when empty")
 	pos, err := c.parse(fs, args)
 	if err != nil {
 		return err
@@ -46,6 +47,12 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	}
 	if *demo && !isSet(fs, "addr") {
 		*addr = defaultDemoAddr
+	}
+
+	if *debugAddr != "" {
+		if _, err := serveDebug(*debugAddr); err != nil {
+			return err
+		}
 	}
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
