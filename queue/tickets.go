@@ -220,8 +220,17 @@ func (os *officeState) aheadOf(t *Ticket, now time.Time) int {
 			}
 			// Without appointments the score falls along a bucket (the
 			// longest waiting first), so the tickets ahead are a prefix:
-			// an issue costs O(log n), not a scan of the whole queue.
-			n += sort.Search(len(l.items), func(i int) bool { return !ahead(l.items[i]) })
+			// an issue costs O(log n), not a scan of the whole queue, and
+			// O(1) when the whole bucket is ahead (a ticket issued now).
+			items := l.items
+			if k := len(items); k > 0 && items[k-1] == t {
+				items = items[:k-1]
+			}
+			if k := len(items); k > 0 && ahead(items[k-1]) {
+				n += k
+				continue
+			}
+			n += sort.Search(len(items), func(i int) bool { return !ahead(items[i]) })
 		}
 	}
 	for _, l := range os.bound { // bound tickets go first at their window

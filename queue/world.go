@@ -388,7 +388,14 @@ func cmpID(a, b string) int {
 	return cmp.Or(cmp.Compare(len(a), len(b)), cmp.Compare(a, b))
 }
 
+// insert adds t in its place. A new ticket usually goes last (issued now)
+// and a called one usually leaves first: both cost O(1), not a search and
+// a shift of the whole queue.
 func (l *tlist) insert(t *Ticket) {
+	if n := len(l.items); n == 0 || l.less(l.items[n-1], t) < 0 {
+		l.items = append(l.items, t)
+		return
+	}
 	i, _ := slices.BinarySearchFunc(l.items, t, l.less)
 	l.items = slices.Insert(l.items, i, t)
 }
@@ -397,6 +404,11 @@ func (l *tlist) remove(t *Ticket) bool {
 	i, ok := slices.BinarySearchFunc(l.items, t, l.less)
 	if !ok {
 		return false
+	}
+	if i == 0 {
+		l.items[0] = nil // the array keeps the slot until it grows: let the ticket go
+		l.items = l.items[1:]
+		return true
 	}
 	l.items = slices.Delete(l.items, i, i+1)
 	return true
