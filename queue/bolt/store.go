@@ -219,13 +219,33 @@ func put(b *bolt.Bucket, k []byte, v any) error {
 type prepared struct {
 	tickets [][]byte // one per ticket version of the batch, in order
 	events  [][]byte // one per event of the batch, in order
+	buf     []byte   // where they are written, a chunk at a time
+}
+
+// encode appends one record to the current chunk and returns it. bbolt keeps
+// a value until its transaction ends, so records are never written over: a
+// full chunk is left to them and a new one begun.
+func (p *prepared) encode(enc func([]byte) ([]byte, error)) ([]byte, error) {
+	const chunk, room = 64 << 10, 4 << 10
+	if cap(p.buf)-len(p.buf) < room {
+		p.buf = make([]byte, 0, chunk)
+	}
+	n := len(p.buf)
+	b, err := enc(p.buf)
+	if err != nil {
+		return nil, err
+	}
+	p.buf = b
+	return b[n:len(b):len(b)], nil
 }
 
 var _ queue.Preparer = (*Store)(nil)
 
 // Prepare encodes the tickets and events added to the batch since the last
 // call, the bulk of a commit's CPU work, so that the engine can do it while
-// the previous commit syncs.
+// the previous batch syncs. Tickets and events have their own encoders
+// (queue's AppendJSON, the same bytes as encoding/json without its
+// reflection): they are most of what the server writes.
 func (s *Store) Prepare(b *queue.Batch) error {
 	p, _ := b.Prepared.(*prepared)
 	if p == nil {
@@ -233,14 +253,14 @@ func (s *Store) Prepare(b *queue.Batch) error {
 		b.Prepared = p
 	}
 	for _, t := range b.Tickets[len(p.tickets):] {
-		raw, err := json.Marshal(t)
+		raw, err := p.encode(t.AppendJSON)
 		if err != nil {
 			return fmt.Errorf("bolt: encode ticket %s: %w", t.ID, err)
 		}
 		p.tickets = append(p.tickets, raw)
 	}
 	for _, e := range b.Events[len(p.events):] {
-		raw, err := json.Marshal(e)
+		raw, err := p.encode(e.AppendJSON)
 		if err != nil {
 			return fmt.Errorf("bolt: encode event %s/%d: %w", e.Office, e.Seq, err)
 		}
