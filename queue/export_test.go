@@ -114,7 +114,7 @@ func (w *world) check() error {
 				return fmt.Errorf("%s: number %s held by %s and %s", id, t.Number, other, t.ID)
 			}
 			numbers[t.Number] = t.ID
-			if os.byNumber[canonNumber(t.Number)] != t.ID {
+			if os.byNumber.get(t.Number) != t.ID {
 				return fmt.Errorf("%s: number index lacks %s", id, t.Number)
 			}
 			switch t.Status {

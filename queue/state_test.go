@@ -157,3 +157,24 @@ func TestPublicEventDropsTypedReasons(t *testing.T) {
 		}
 	}
 }
+
+func TestNumberIndex(t *testing.T) {
+	x := numberIndex{}
+	x.put("А042", "42")
+	x.put("ВС007", "7")
+	x.put("7", "no-prefix")
+	for num, want := range map[string]string{"а42": "42", "A042": "42", "А0042": "42", "bc-7": "7", "ВС007": "7", "007": "no-prefix",
+		"А041": "", "А43": "", "Б042": "", "А": "", "А99999999999999999999": "", "": ""} {
+		if got := x.get(num); got != want {
+			t.Errorf("get(%q) = %q, want %q", num, got, want)
+		}
+	}
+	x.drop("А042", "other") // a newer ticket holds the number: keep it
+	if x.get("А042") != "42" {
+		t.Error("drop of another id removed the number")
+	}
+	x.drop("А042", "42")
+	if x.get("А042") != "" {
+		t.Error("dropped number still found")
+	}
+}

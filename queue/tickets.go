@@ -445,7 +445,7 @@ func (x callCmd) run(c *txn) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	id := os.byNumber[canonNumber(x.Req.Number)]
+	id := os.byNumber.get(x.Req.Number)
 	t := os.tickets[id]
 	if t == nil {
 		return nil, E(KindNotFound, CodeNumberNotFound, "number", x.Req.Number)

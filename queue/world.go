@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"maps"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -33,7 +35,7 @@ type officeState struct {
 	seq       uint64
 	rt        OfficeRuntime
 	tickets   map[string]*Ticket // active tickets
-	byNumber  map[string]string  // canonical number → id, active tickets
+	byNumber  numberIndex        // active tickets by number
 	queues    map[string]*serviceQueue
 	bound     map[int]*tlist // waiting tickets bound to a window
 	postponed *tlist         // by PostponedUntil
@@ -74,7 +76,7 @@ func newOfficeState(cat *catalog) *officeState {
 		cat:       cat,
 		rt:        OfficeRuntime{Office: cat.cfg.Office.ID, Counters: map[string]int{}, Issued: map[string]int{}},
 		tickets:   map[string]*Ticket{},
-		byNumber:  map[string]string{},
+		byNumber:  numberIndex{},
 		queues:    map[string]*serviceQueue{},
 		bound:     map[int]*tlist{},
 		postponed: &tlist{less: byUntil},
@@ -308,7 +310,7 @@ func (os *officeState) learn(s Step) {
 }
 
 func (os *officeState) index(t *Ticket) {
-	os.byNumber[canonNumber(t.Number)] = t.ID
+	os.byNumber.put(t.Number, t.ID)
 	switch t.Status {
 	case StatusWaiting:
 		if t.BoundWindow > 0 {
@@ -339,9 +341,7 @@ func (os *officeState) index(t *Ticket) {
 }
 
 func (os *officeState) unindex(t *Ticket) {
-	if os.byNumber[canonNumber(t.Number)] == t.ID {
-		delete(os.byNumber, canonNumber(t.Number))
-	}
+	os.byNumber.drop(t.Number, t.ID)
 	switch t.Status {
 	case StatusWaiting:
 		if t.BoundWindow > 0 {
@@ -367,6 +367,53 @@ func (os *officeState) unindex(t *Ticket) {
 	case StatusPostponed:
 		os.postponed.remove(t)
 	}
+}
+
+// numberIndex finds active tickets by number (function 10, call a given
+// number): for each canonical prefix, ticket ids by counter. Numbers are
+// issued in order, so the lists only grow at their end: no hashing and no
+// rehashing of a map that takes every ticket of a busy day.
+type numberIndex map[string][]string
+
+// splitNumber cuts a canonical number into its prefix and counter.
+func splitNumber(canon string) (string, int, bool) {
+	i := strings.IndexFunc(canon, func(r rune) bool { return r >= '0' && r <= '9' })
+	if i < 0 {
+		return "", 0, false
+	}
+	n, err := strconv.Atoi(canon[i:])
+	if err != nil || n < 0 {
+		return "", 0, false
+	}
+	return canon[:i], n, true
+}
+
+func (x numberIndex) put(number, id string) {
+	p, n, ok := splitNumber(canonNumber(number))
+	if !ok {
+		return
+	}
+	l := x[p]
+	if n >= len(l) {
+		l = append(l, make([]string, n+1-len(l))...)
+		x[p] = l
+	}
+	l[n] = id
+}
+
+func (x numberIndex) drop(number, id string) {
+	if p, n, ok := splitNumber(canonNumber(number)); ok && n < len(x[p]) && x[p][n] == id {
+		x[p][n] = ""
+	}
+}
+
+// get returns the id of the active ticket with number, typed in any case,
+// with Latin look-alike letters and without leading zeros; "" if none.
+func (x numberIndex) get(number string) string {
+	if p, n, ok := splitNumber(canonNumber(number)); ok && n < len(x[p]) {
+		return x[p][n]
+	}
+	return ""
 }
 
 // tlist is a slice of tickets kept sorted by less, then by id.
