@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -129,17 +130,24 @@ func add[In, Out any](s *Server, o op, fn func(r *request, in In) (Out, error)) 
 			return sendTagged(c, o.Status, nonNil(out))
 		}
 		if a, ok := any(&out).(jsonAppender); ok {
-			b, err := a.AppendJSON(nil)
+			buf := answers.Get().(*[]byte)
+			defer answers.Put(buf)
+			b, err := a.AppendJSON((*buf)[:0])
 			if err != nil {
 				return err
 			}
+			*buf = b
 			c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
-			c.Response().SetBodyRaw(b)
+			c.Response().SetBody(b) // copied into the response's own buffer
 			return c.SendStatus(o.Status)
 		}
 		return c.Status(o.Status).JSON(nonNil(out))
 	})
 }
+
+// answers are the buffers answers are encoded into before fasthttp copies
+// them: no allocation per answer on the busiest routes.
+var answers = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
 
 // jsonAppender is an answer with its own encoder (a ticket): the same bytes as
 // encoding/json, written without reflection on the busiest routes.

@@ -220,15 +220,25 @@ type prepared struct {
 	tickets [][]byte // one per ticket version of the batch, in order
 	events  [][]byte // one per event of the batch, in order
 	buf     []byte   // where they are written, a chunk at a time
+	chunks  [][]byte // every chunk, to be used again after the commit
 }
 
+// Records are written into chunks of this size, used again batch after
+// batch: the encoded batch is most of what the server allocates per ticket
+// otherwise, and the garbage collector's work grows with it.
+const chunkSize = 64 << 10
+
+var chunks = sync.Pool{New: func() any { return new([chunkSize]byte) }}
+
 // encode appends one record to the current chunk and returns it. bbolt keeps
-// a value until its transaction ends, so records are never written over: a
-// full chunk is left to them and a new one begun.
+// a value until its transaction ends, so records are never written over
+// before the commit: a full chunk is left to them and a new one begun.
 func (p *prepared) encode(enc func([]byte) ([]byte, error)) ([]byte, error) {
-	const chunk, room = 64 << 10, 4 << 10
+	const room = 4 << 10 // a usual record fits; a longer one grows the chunk
 	if cap(p.buf)-len(p.buf) < room {
-		p.buf = make([]byte, 0, chunk)
+		c := chunks.Get().(*[chunkSize]byte)
+		p.buf = c[:0]
+		p.chunks = append(p.chunks, p.buf)
 	}
 	n := len(p.buf)
 	b, err := enc(p.buf)
@@ -237,6 +247,15 @@ func (p *prepared) encode(enc func([]byte) ([]byte, error)) ([]byte, error) {
 	}
 	p.buf = b
 	return b[n:len(b):len(b)], nil
+}
+
+// release gives the chunks back once the transaction that held the records
+// has ended.
+func (p *prepared) release() {
+	for _, c := range p.chunks {
+		chunks.Put((*[chunkSize]byte)(c[:chunkSize]))
+	}
+	p.chunks, p.buf, p.tickets, p.events = nil, nil, nil, nil
 }
 
 var _ queue.Preparer = (*Store)(nil)
@@ -276,6 +295,7 @@ func (s *Store) Commit(b *queue.Batch) error {
 		return err
 	}
 	p := b.Prepared.(*prepared)
+	defer p.release()
 	// A ticket changed twice in one batch is written once, in its last version.
 	last := make(map[string]int, len(b.Tickets))
 	for i, t := range b.Tickets {
