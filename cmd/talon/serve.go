@@ -30,13 +30,14 @@ const (
 )
 
 func (c *cli) serve(ctx context.Context, args []string) error {
-	fs := c.flagSet("serve", "talon serve [--addr :8080] [--data ./talon-data] [--demo] [--secure-cookies] [--session-ttl 12h] [--public-url https://queue.example.ru] [--debug-addr 127.0.0.1:6060]")
+	fs := c.flagSet("serve", "talon serve [--addr :8080] [--data ./talon-data] [--demo] [--secure-cookies] [--session-ttl 12h] [--public-url https://queue.example.ru] [--gc-floor-mb N] [--debug-addr 127.0.0.1:6060]")
 	addr := fs.String("addr", defaultAddr, "address to listen on (with --demo: "+defaultDemoAddr+" unless given)")
 	data := dataFlag(fs)
 	demo := fs.Bool("demo", false, "create (or reuse) a demo office with published credentials in <data>/demo-credentials.json")
 	secure := fs.Bool("secure-cookies", false, "mark cookies Secure (when served behind TLS)")
 	ttl := fs.Duration("session-ttl", 12*time.Hour, "how long a login lasts")
 	public := fs.String("public-url", "", "address applicants' phones reach this server at, for the QR code on tickets (default: the address the kiosk uses)")
+	gcFloorMiB := fs.Int("gc-floor-mb", -1, "let garbage pile up to this many MiB before collecting (-1: a quarter of memory, at most 1024; 0: Go's default policy at GOGC=400)")
 	debugAddr := fs.String("debug-addr", "", "serve Go's profiler (/debug/pprof/) at this loopback address, e.g. 127.0.0.1:6060; off when empty")
 	pos, err := c.parse(fs, args)
 	if err != nil {
@@ -58,12 +59,18 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	log := slog.New(slog.NewJSONHandler(c.stderr, nil))
-	if c.getenv("GOGC") == "" {
-		// The live heap is the queue itself (every active ticket, twice) and
-		// changes little; collecting at 5× instead of 2× of it cuts GC work
-		// by about three quarters: 10.2k → 11.5k tickets/s over HTTP with
-		// wrk (64 connections), p99 35 → 25 ms. GOGC in the environment wins.
-		debug.SetGCPercent(400)
+	switch {
+	case c.getenv("GOGC") != "" || c.getenv("GOMEMLIMIT") != "":
+		// The environment's policy wins.
+	case *gcFloorMiB == 0:
+		debug.SetGCPercent(gcPercent)
+	default:
+		floor := defaultGCFloor()
+		if *gcFloorMiB > 0 {
+			floor = uint64(*gcFloorMiB) << 20
+		}
+		defer startGCFloor(floor, gcPercent)()
+		log.Info("garbage collector", "floor_mib", floor>>20, "gogc", gcPercent)
 	}
 
 	eng, err := openEngine(*data, true, time.Second, log.With("component", "queue"))
