@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"sync/atomic"
 	"time"
 )
 
@@ -29,6 +30,18 @@ type catalog struct {
 	serves map[int][]rankedService
 	// servedBy maps a service to the active windows that serve it.
 	servedBy map[string][]int
+	// today is the local date last asked for: every command and event asks,
+	// and formatting a date each time showed in profiles. Readers and the
+	// writer share it.
+	today atomic.Pointer[localDate]
+}
+
+// localDate is the local date of a quarter of an hour (UTC-aligned): zone
+// offsets and their changes fall on quarters of an hour, so a date never
+// changes inside one.
+type localDate struct {
+	quarter int64
+	date    string
 }
 
 type rankedService struct {
@@ -158,7 +171,18 @@ func (c *catalog) leaves(id string) []string {
 }
 
 // day returns the office's local date at t.
-func (c *catalog) day(t time.Time) string { return t.In(c.loc).Format(time.DateOnly) }
+func (c *catalog) day(t time.Time) string {
+	q := t.Unix() / 900
+	if t.Unix() < 0 && t.Unix()%900 != 0 {
+		q-- // floor, not truncation, before 1970
+	}
+	if d := c.today.Load(); d != nil && d.quarter == q {
+		return d.date
+	}
+	d := &localDate{quarter: q, date: t.In(c.loc).Format(time.DateOnly)}
+	c.today.Store(d)
+	return d.date
+}
 
 // rank returns the rank of service s at window w, or 0 when w does not serve s.
 func (c *catalog) rank(w int, s string) int {

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"reflect"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -498,13 +499,17 @@ func (c *txn) emit(office string, typ EventType, fill func(e *Event)) *Event {
 		c.seqs = map[string]uint64{}
 	}
 	var base uint64
-	day := c.now.UTC().Format(time.DateOnly)
-	if os := c.w.offices[office]; os != nil {
+	var day string
+	switch os, cat := c.w.offices[office], c.cats[office]; {
+	case os != nil:
 		base, day = os.seq, os.localDay(c.now)
-	} else if office == "" {
-		base = c.w.sysSeq
-	} else if cat := c.cats[office]; cat != nil {
+	case office != "" && cat != nil:
 		day = cat.day(c.now) // an office being created in this command
+	default:
+		day = c.now.UTC().Format(time.DateOnly)
+		if office == "" {
+			base = c.w.sysSeq
+		}
 	}
 	c.seqs[office]++
 	e := &Event{Seq: base + c.seqs[office], Office: office, Type: typ, At: c.now, Day: day, Actor: c.meta.actor()}
@@ -520,7 +525,7 @@ func (c *txn) newTicketID() string {
 	c.ids++
 	n := c.w.nextID + c.ids
 	c.put(nextIDChange{n})
-	return fmt.Sprint(n)
+	return strconv.FormatUint(n, 10)
 }
 
 // principal returns the caller, the system when none.

@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"fmt"
 	"testing"
 	"time"
 )
@@ -176,5 +177,36 @@ func TestNumberIndex(t *testing.T) {
 	x.drop("А042", "42")
 	if x.get("А042") != "" {
 		t.Error("dropped number still found")
+	}
+}
+
+// TestCatalogDayMatchesFormat: the cached local date is the date of the
+// office's zone for every instant, across midnights and DST changes, asked
+// in any order.
+func TestCatalogDayMatchesFormat(t *testing.T) {
+	for _, zone := range []string{"Europe/Moscow", "Asia/Vladivostok", "America/Sao_Paulo", "Europe/Berlin"} {
+		loc, err := time.LoadLocation(zone)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := &catalog{loc: loc}
+		start := time.Date(2018, 10, 27, 0, 0, 0, 0, time.UTC) // DST ends in Berlin, begins (at midnight) in São Paulo in Nov 2018
+		for i := range 24 * 60 {
+			at := start.Add(time.Duration(i*7919) * time.Second) // jumps back and forth through days
+			if i%3 == 0 {
+				at = start.Add(time.Duration((24*60-i)*911) * time.Second)
+			}
+			if got, want := c.day(at), at.In(loc).Format(time.DateOnly); got != want {
+				t.Fatalf("%s: day(%v) = %s, want %s", zone, at, got, want)
+			}
+		}
+	}
+}
+
+func TestTicketNumber(t *testing.T) {
+	for n, want := range map[int]string{0: "А000", 7: "А007", 42: "А042", 100: "А100", 999: "А999", 1000: "А1000", 123456: "А123456"} {
+		if got := ticketNumber("А", n); got != want || got != "А"+fmt.Sprintf("%03d", n) {
+			t.Errorf("ticketNumber(А, %d) = %q, want %q", n, got, want)
+		}
 	}
 }

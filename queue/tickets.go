@@ -172,7 +172,7 @@ func (c *txn) issue(os *officeState, t *Ticket, booking *Booking) TicketView {
 	s := os.cat.services[t.Service]
 	n := os.rt.Counters[s.Prefix] + 1
 	t.ID = c.newTicketID()
-	t.Number = s.Prefix + fmt.Sprintf("%03d", n)
+	t.Number = ticketNumber(s.Prefix, n)
 	t.Code = t.ID + "-" + randomCode() // found by its id: no index to write
 	if booking != nil {
 		t.Booking = booking.ID
@@ -185,6 +185,16 @@ func (c *txn) issue(os *officeState, t *Ticket, booking *Booking) TicketView {
 	ahead := os.aheadOf(t, c.now)
 	v.Position, v.EstimatedWait = ahead+1, os.estimate(t.Service, ahead)
 	return v
+}
+
+// ticketNumber is the prefix and the counter in at least three digits: А042.
+func ticketNumber(prefix string, n int) string {
+	b := make([]byte, 0, len(prefix)+8)
+	b = append(b, prefix...)
+	for m := 100; m > 1 && n < m && n >= 0; m /= 10 {
+		b = append(b, '0')
+	}
+	return string(strconv.AppendInt(b, int64(n), 10))
 }
 
 // aheadOf counts the waiting tickets that would be called before t.

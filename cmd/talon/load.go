@@ -53,6 +53,43 @@ func (s *loadStats) add(d time.Duration, failure string) {
 	s.lat = append(s.lat, d)
 }
 
+// since returns how many requests succeeded after the first from, with
+// their median and 99th percentile latency, and the new mark.
+func (s *loadStats) since(from int) (n int, p50, p99 time.Duration, mark int) {
+	s.mu.Lock()
+	w := slices.Clone(s.lat[from:])
+	mark = len(s.lat)
+	s.mu.Unlock()
+	if len(w) == 0 {
+		return 0, 0, 0, mark
+	}
+	slices.Sort(w)
+	return len(w), w[len(w)/2], w[min(len(w)-1, len(w)*99/100)], mark
+}
+
+// progress prints, every interval until ctx ends, the rate and latency of
+// the requests that ended in it: a server that slows as its queue grows, or
+// stalls now and then, shows here and not in the totals.
+func (s *loadStats) progress(ctx context.Context, w io.Writer, name string, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	mark, last := 0, time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			var n int
+			var p50, p99 time.Duration
+			n, p50, p99, mark = s.since(mark)
+			fmt.Fprintf(w, "  %-8s %8d ok %10.0f/s  p50 %9s  p99 %9s\n", name, n, float64(n)/now.Sub(last).Seconds(), msText(p50), msText(p99))
+			last = now
+		}
+	}
+}
+
+func msText(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d.Microseconds())/1000) }
+
 // report prints count, rate and latency percentiles.
 func (s *loadStats) report(w io.Writer, name string, elapsed time.Duration) {
 	s.mu.Lock()
@@ -64,9 +101,8 @@ func (s *loadStats) report(w io.Writer, name string, elapsed time.Duration) {
 		}
 		return s.lat[min(len(s.lat)-1, int(p*float64(len(s.lat))))]
 	}
-	ms := func(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d.Microseconds())/1000) }
 	fmt.Fprintf(w, "%-10s %8d ok %10.0f/s  p50 %9s  p99 %9s  max %9s", name, len(s.lat),
-		float64(len(s.lat))/elapsed.Seconds(), ms(pct(0.50)), ms(pct(0.99)), ms(pct(1)))
+		float64(len(s.lat))/elapsed.Seconds(), msText(pct(0.50)), msText(pct(0.99)), msText(pct(1)))
 	if len(s.errors) > 0 {
 		keys := make([]string, 0, len(s.errors))
 		for k := range s.errors {
@@ -97,6 +133,7 @@ func (c *cli) load(ctx context.Context, args []string) error {
 	clients := fs.Int("clients", 64, "concurrent clients")
 	rate := fs.Int("rate", 0, "issue at this many requests per second in all (0: as fast as the clients go); latency counts from when each request was due, so a server that falls behind is not flattered")
 	duration := fs.Duration("duration", 10*time.Second, "how long to run")
+	interval := fs.Duration("interval", 0, "also print the rate and latency of every interval (e.g. 5s); 0: only the totals")
 	service := fs.String("service", "", "service to issue for (default: the first active service without a daily limit)")
 	if _, err := c.parse(fs, args); err != nil {
 		return err
@@ -151,6 +188,15 @@ func (c *cli) load(ctx context.Context, args []string) error {
 		defer startGCFloor(256<<20, gcPercent)()
 	}
 	issuePath := "/api/v1/offices/" + t.office + "/tickets"
+	progressed := make(chan struct{})
+	if *interval > 0 {
+		go func() {
+			defer close(progressed)
+			issued.progress(ctx, c.stdout, "issue", *interval)
+		}()
+	} else {
+		close(progressed)
+	}
 	start := time.Now()
 	var served atomic.Int64
 	due := pace(ctx, *rate, start)
@@ -180,6 +226,7 @@ func (c *cli) load(ctx context.Context, args []string) error {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	<-progressed
 	fmt.Fprintf(c.stdout, "talon load: %s mode, %d clients, rate %s, %s against %s (service %s)\n", *mode, *clients, rateText(*rate), elapsed.Round(time.Millisecond), t.url, *service)
 	issued.report(c.stdout, "issue", elapsed)
 	if windows > 0 {
