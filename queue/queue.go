@@ -403,12 +403,21 @@ func (q *Queue) apply(f *inflight, r *request) {
 	r.out = out
 }
 
-// committer writes batches in the order the writer applied them, makes them
-// visible to readers and subscribers, and answers their callers. When a
-// commit fails, it and every later batch of the same epoch fail with
-// unavailable, and the writer reloads its world from the store.
+// committer writes batches in the order the writer applied them and hands
+// each committed batch to the publisher, which makes it visible to readers
+// and subscribers and answers its callers: the next commit starts while the
+// last one is published. When a commit fails, it and every later batch of
+// the same epoch fail with unavailable, and the writer reloads its world
+// from the store once every earlier batch is published.
 func (q *Queue) committer(done chan<- struct{}) {
 	defer close(done)
+	published := make(chan *inflight, 4)
+	var inPublisher sync.WaitGroup
+	go q.publisher(published, &inPublisher)
+	defer func() {
+		close(published)
+		inPublisher.Wait()
+	}()
 	for f := range q.commits {
 		start := time.Now()
 		ok := f.epoch != q.failed.Load()
@@ -420,12 +429,30 @@ func (q *Queue) committer(done chan<- struct{}) {
 			}
 		}
 		if !ok {
+			// Earlier batches are answered first, and the writer's reload
+			// (after idle) must not race the publisher over r.
+			inPublisher.Wait()
 			for _, r := range f.reqs {
 				if r.err == nil || ErrorKind(r.err) != KindInvalid {
 					r.err, r.out, r.replay = E(KindUnavailable, CodeUnavailable), nil, nil
 				}
+				close(r.done)
 			}
-		} else if f.batch != nil {
+			q.idle <- commitDone{took: time.Since(start), answered: len(f.reqs)}
+			continue
+		}
+		took := time.Since(start)
+		inPublisher.Add(1)
+		published <- f
+		q.idle <- commitDone{took: took, answered: len(f.reqs)}
+	}
+}
+
+// publisher applies committed batches to the readers' world, in order,
+// sends their events to subscribers and answers their callers.
+func (q *Queue) publisher(batches <-chan *inflight, inPublisher *sync.WaitGroup) {
+	for f := range batches {
+		if f.batch != nil {
 			q.mu.Lock()
 			for _, ch := range f.changes {
 				ch.apply(q.r)
@@ -443,7 +470,7 @@ func (q *Queue) committer(done chan<- struct{}) {
 		for _, r := range f.reqs {
 			close(r.done)
 		}
-		q.idle <- commitDone{took: time.Since(start), answered: len(f.reqs)}
+		inPublisher.Done()
 	}
 }
 
