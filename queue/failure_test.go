@@ -111,3 +111,28 @@ func TestAFailedCommitLosesNothingAcknowledged(t *testing.T) {
 	again.Reopen()
 	check(again.Q, "after restart")
 }
+
+// TestAnAnsweredCommandIsVisible: a caller is answered only after its batch
+// is in the readers' world. Printable reads only that world (no fallback to
+// the store), right after each answer, from 16 callers at once.
+func TestAnAnsweredCommandIsVisible(t *testing.T) {
+	e := mustEnv(t)
+	k := queuetest.Kiosk("test")
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Go(func() {
+			for range 100 {
+				v, err := e.Q.Issue(ctx, k, "test", queue.IssueRequest{Service: "passport"})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if _, err := e.Q.Printable(k.Principal, v.ID); err != nil {
+					t.Errorf("ticket %s answered but not visible to readers: %v", v.Number, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}

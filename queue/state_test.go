@@ -184,7 +184,9 @@ func TestNumberIndex(t *testing.T) {
 // office's zone for every instant, across midnights and DST changes, asked
 // in any order.
 func TestCatalogDayMatchesFormat(t *testing.T) {
-	for _, zone := range []string{"Europe/Moscow", "Asia/Vladivostok", "America/Sao_Paulo", "Europe/Berlin"} {
+	// Kathmandu (+5:45) and Adelaide (+9:30, with DST): a cache per hour
+	// would give the wrong date there.
+	for _, zone := range []string{"Europe/Moscow", "Asia/Vladivostok", "America/Sao_Paulo", "Europe/Berlin", "Asia/Kathmandu", "Australia/Adelaide"} {
 		loc, err := time.LoadLocation(zone)
 		if err != nil {
 			t.Fatal(err)
@@ -193,9 +195,18 @@ func TestCatalogDayMatchesFormat(t *testing.T) {
 		start := time.Date(2018, 10, 27, 0, 0, 0, 0, time.UTC) // DST ends in Berlin, begins (at midnight) in São Paulo in Nov 2018
 		for i := range 24 * 60 {
 			at := start.Add(time.Duration(i*7919) * time.Second) // jumps back and forth through days
+			if i%5 == 0 {
+				at = at.Truncate(15 * time.Minute).Add(-time.Second) // the last second of a quarter
+			}
 			if i%3 == 0 {
 				at = start.Add(time.Duration((24*60-i)*911) * time.Second)
 			}
+			if got, want := c.day(at), at.In(loc).Format(time.DateOnly); got != want {
+				t.Fatalf("%s: day(%v) = %s, want %s", zone, at, got, want)
+			}
+		}
+		for i := range 3 * 24 * 60 { // minute by minute, as a day of commands asks
+			at := start.Add(time.Duration(i) * time.Minute)
 			if got, want := c.day(at), at.In(loc).Format(time.DateOnly); got != want {
 				t.Fatalf("%s: day(%v) = %s, want %s", zone, at, got, want)
 			}

@@ -370,7 +370,6 @@ func (t *loadTarget) do(ctx context.Context, method, path string, body []byte, o
 		req.SetBodyRaw(body)
 	}
 	if err := t.http.Do(req, res); err != nil {
-		fmt.Fprintln(os.Stderr, err)
 		return 0, "net"
 	}
 	code, b := res.StatusCode(), res.Body()

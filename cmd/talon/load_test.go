@@ -84,8 +84,19 @@ func TestDebugAddrIsLoopbackOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer res.Body.Close()
+	res.Body.Close()
 	if res.StatusCode != http.StatusOK {
 		t.Errorf("/debug/pprof/goroutine: %d, want 200", res.StatusCode)
+	}
+	// A rebinding page on the same machine sends its own host name.
+	req, _ := http.NewRequest("GET", "http://"+addr+"/debug/pprof/cmdline", nil)
+	req.Host = "attacker.example"
+	res, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusForbidden {
+		t.Errorf("profiler with Host attacker.example: %d, want 403", res.StatusCode)
 	}
 }

@@ -51,9 +51,11 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	}
 
 	if *debugAddr != "" {
-		if _, err := serveDebug(*debugAddr); err != nil {
+		at, err := serveDebug(*debugAddr)
+		if err != nil {
 			return err
 		}
+		fmt.Fprintf(c.stderr, "talon: profiler at http://%s/debug/pprof/\n", at)
 	}
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
@@ -70,7 +72,13 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 			floor = uint64(*gcFloorMiB) << 20
 		}
 		defer startGCFloor(floor, gcPercent)()
-		log.Info("garbage collector", "floor_mib", floor>>20, "gogc", gcPercent)
+		limit := totalMemory() / 10 * 9
+		if limit > 0 {
+			// A soft limit under the machine's or the cgroup's memory: the
+			// runtime collects harder near it instead of being killed.
+			debug.SetMemoryLimit(int64(limit))
+		}
+		log.Info("garbage collector", "floor_mib", floor>>20, "gogc", gcPercent, "limit_mib", limit>>20)
 	}
 
 	eng, err := openEngine(*data, true, time.Second, log.With("component", "queue"))
