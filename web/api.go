@@ -56,13 +56,14 @@ type none struct{}
 type request struct {
 	c *fiber.Ctx
 	p *queue.Principal
+	s *Server
 }
 
 func (r *request) ctx() context.Context { return r.c.UserContext() }
 
 // meta is the journal context of a command: who, from where, with which key.
 func (r *request) meta() queue.Meta {
-	return queue.Meta{Principal: r.p, Device: device(r.c), IP: r.c.IP(), IdempotencyKey: r.c.Get(headerIdem)}
+	return queue.Meta{Principal: r.p, Device: device(r.c), IP: r.s.clientIP(r.c), IdempotencyKey: r.c.Get(headerIdem)}
 }
 
 func (r *request) office() string { return r.c.Params("office") }
@@ -105,7 +106,7 @@ func add[In, Out any](s *Server, o op, fn func(r *request, in In) (Out, error)) 
 	s.ops = append(s.ops, &o)
 	route := pathParam.ReplaceAllString(o.Path, ":$1")
 	s.app.Add(o.Method, route, func(c *fiber.Ctx) error {
-		r := &request{c: c}
+		r := &request{c: c, s: s}
 		if !o.Public {
 			p, err := s.authenticate(c)
 			if err != nil {

@@ -70,7 +70,7 @@ func (s *Server) login(c *fiber.Ctx, in LoginRequest) (queue.Session, error) {
 	if in.Password == "" {
 		return queue.Session{}, queue.Invalid("password", queue.RuleRequired)
 	}
-	ip := c.IP()
+	ip := s.clientIP(c)
 	if wait := s.limiter.blocked(ip, login); wait > 0 {
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(wait.Seconds()+1)))
 		return queue.Session{}, queue.E(queue.KindTooMany, queue.CodeTooManyAttempts)

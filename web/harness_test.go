@@ -44,6 +44,12 @@ const password = "correct horse battery"
 
 func mustServer(t *testing.T) *server {
 	t.Helper()
+	return mustServerWith(t, nil)
+}
+
+// mustServerWith is mustServer with its web configuration changed by tune.
+func mustServerWith(t *testing.T, tune func(*web.Config)) *server {
+	t.Helper()
 	env := queuetest.MustOpen(t, bolt.Options{})
 	env.MustSetup()
 	ctx := context.Background()
@@ -71,7 +77,11 @@ func mustServer(t *testing.T) *server {
 	s.Board = mk(queue.Client{ID: "board-1", Name: "Табло", Kind: queue.ClientBoard, Office: "test", Active: true})
 	s.APIKey = mk(queue.Client{ID: "ais", Name: "АИС МФЦ", Kind: queue.ClientAPI, Scopes: queue.AllPerms(), Active: true})
 
-	s.srv, err = web.New(s.config())
+	cfg := s.config()
+	if tune != nil {
+		tune(&cfg)
+	}
+	s.srv, err = web.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -39,6 +40,10 @@ type Config struct {
 	// the live ticket page printed as a QR code, e.g. https://queue.example.ru;
 	// empty means the address the kiosk used.
 	PublicURL string
+	// TrustedProxies are the reverse proxies in front of the server: from
+	// them X-Forwarded-For names the client (see clientIP). Empty: the
+	// header is ignored.
+	TrustedProxies []netip.Prefix
 }
 
 // Server is the fiber application with Talon's routes.

@@ -66,6 +66,7 @@ func TestRunExitCodes(t *testing.T) {
 		{[]string{"serve", "-h"}, exitOK, "TALON_<NAME>"},
 		{[]string{"serve", "--no-such-flag"}, exitUsage, "no-such-flag"},
 		{[]string{"serve", "extra"}, exitUsage, "no arguments"},
+		{[]string{"serve", "--trusted-proxies", "10.0.0.300"}, exitUsage, "--trusted-proxies"},
 		{[]string{"config", "import"}, exitUsage, "one FILE"},
 		{[]string{"admin", "create", "--login", "Не латиница"}, exitError, "login"},
 	} {

@@ -30,13 +30,14 @@ const (
 )
 
 func (c *cli) serve(ctx context.Context, args []string) error {
-	fs := c.flagSet("serve", "talon serve [--addr :8080] [--data ./talon-data] [--demo] [--secure-cookies] [--session-ttl 12h] [--public-url https://queue.example.ru] [--gc-floor-mb N] [--debug-addr 127.0.0.1:6060]")
+	fs := c.flagSet("serve", "talon serve [--addr :8080] [--data ./talon-data] [--demo] [--secure-cookies] [--session-ttl 12h] [--public-url https://queue.example.ru] [--trusted-proxies 10.0.0.5] [--gc-floor-mb N] [--debug-addr 127.0.0.1:6060]")
 	addr := fs.String("addr", defaultAddr, "address to listen on (with --demo: "+defaultDemoAddr+" unless given)")
 	data := dataFlag(fs)
 	demo := fs.Bool("demo", false, "create (or reuse) a demo office with published credentials in <data>/demo-credentials.json")
 	secure := fs.Bool("secure-cookies", false, "mark cookies Secure (when served behind TLS)")
 	ttl := fs.Duration("session-ttl", 12*time.Hour, "how long a login lasts")
 	public := fs.String("public-url", "", "address applicants' phones reach this server at, for the QR code on tickets (default: the address the kiosk uses)")
+	proxyList := fs.String("trusted-proxies", "", "reverse proxies in front of the server (addresses or networks, comma-separated): from them X-Forwarded-For names the client, for login limits and the journal")
 	gcFloorMiB := fs.Int("gc-floor-mb", -1, "let garbage pile up to this many MiB before collecting (-1: a quarter of memory, at most 1024; 0: Go's default policy at GOGC=400)")
 	debugAddr := fs.String("debug-addr", "", "serve Go's profiler (/debug/pprof/) at this loopback address, e.g. 127.0.0.1:6060; off when empty")
 	pos, err := c.parse(fs, args)
@@ -45,6 +46,10 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	}
 	if len(pos) > 0 {
 		return usagef("serve takes no arguments, got %q", pos)
+	}
+	proxies, err := web.ParseProxies(*proxyList)
+	if err != nil {
+		return usagef("--trusted-proxies %q: %v", *proxyList, err)
 	}
 	if *demo && !isSet(fs, "addr") {
 		*addr = defaultDemoAddr
@@ -95,7 +100,7 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	srv, err := web.New(web.Config{Queue: eng.q, Logger: log.With("component", "web"), Demo: *demo,
-		SecureCookies: *secure, SessionTTL: *ttl, Version: version(), Printers: printers, PublicURL: *public})
+		SecureCookies: *secure, SessionTTL: *ttl, Version: version(), Printers: printers, PublicURL: *public, TrustedProxies: proxies})
 	if err != nil {
 		return err
 	}
