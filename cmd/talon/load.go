@@ -26,8 +26,7 @@ import (
 type loadTarget struct {
 	url    string
 	office string
-	key    string // an API key with every scope: it acts for the operators
-	auth   string // its Authorization header
+	auth   string // "Bearer " and an API key with every scope: it acts for the operators
 	ops    []operatorLogin
 	http   *fasthttp.HostClient
 	finish map[string][]byte // service → finish body naming its first result
@@ -162,6 +161,10 @@ func (c *cli) load(ctx context.Context, args []string) error {
 			return err
 		}
 	}
+	if c.getenv("GOGC") == "" && c.getenv("GOMEMLIMIT") == "" {
+		// The tool's own collections would show up as the server's latency.
+		defer startGCFloor(256<<20, gcPercent)()
+	}
 	if *mode == "boards" {
 		if len(t.ops) == 0 || *calls < 1 || *boardCount < 1 {
 			return usagef("boards needs operators in the credentials, --calls ≥ 1 and --boards ≥ 1")
@@ -182,10 +185,6 @@ func (c *cli) load(ctx context.Context, args []string) error {
 		}
 	} else if *mode != "issue" {
 		return usagef("unknown --mode %q", *mode)
-	}
-	if c.getenv("GOGC") == "" && c.getenv("GOMEMLIMIT") == "" {
-		// The tool's own collections would show up as the server's latency.
-		defer startGCFloor(256<<20, gcPercent)()
 	}
 	issuePath := "/api/v1/offices/" + t.office + "/tickets"
 	progressed := make(chan struct{})
@@ -351,7 +350,7 @@ func newLoadTarget(base string, cr credentials, clients int) (*loadTarget, error
 	if u.Port() == "" {
 		addr += map[string]string{"http": ":80", "https": ":443"}[u.Scheme]
 	}
-	return &loadTarget{url: u.String(), office: cr.Office, key: cr.APIKey, auth: "Bearer " + cr.APIKey, ops: cr.Operators,
+	return &loadTarget{url: u.String(), office: cr.Office, auth: "Bearer " + cr.APIKey, ops: cr.Operators,
 		http: &fasthttp.HostClient{Addr: addr, IsTLS: u.Scheme == "https", MaxConns: clients * 2,
 			MaxIdleConnDuration: time.Minute, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}}, nil
 }
