@@ -1,7 +1,9 @@
 package queue
 
 import (
+	"encoding/base32"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -219,5 +221,17 @@ func TestTicketNumber(t *testing.T) {
 		if got := ticketNumber("А", n); got != want || got != "А"+fmt.Sprintf("%03d", n) {
 			t.Errorf("ticketNumber(А, %d) = %q, want %q", n, got, want)
 		}
+	}
+}
+
+func TestCodeEncodingIsLowerBase32(t *testing.T) {
+	for _, b := range [][]byte{{0}, {0xff, 0x10, 0x42}, []byte("16 bytes exactly"), make([]byte, 16)} {
+		want := strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
+		if got := codeEncoding.EncodeToString(b); got != want {
+			t.Errorf("code of %x = %q, want %q", b, got, want)
+		}
+	}
+	if c := randomCode(); len(c) != 26 || strings.ToLower(c) != c {
+		t.Errorf("randomCode() = %q, want 26 lower-case characters", c)
 	}
 }

@@ -340,10 +340,14 @@ func normPhone(p string) (string, error) {
 // randomCode returns 130 random bits as 26 lower-case base32 letters: the
 // secret part of a live ticket page's code, which nobody can guess.
 func randomCode() string {
-	b := make([]byte, 16)
-	rand.Read(b)
-	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
+	var b [16]byte
+	rand.Read(b[:])
+	return codeEncoding.EncodeToString(b[:])
 }
+
+// codeEncoding writes page codes: base32 in lower case, without padding
+// (built once: it is used for every ticket).
+var codeEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
 
 // CallNextRequest asks a window to call the next visitor.
 type CallNextRequest struct {
