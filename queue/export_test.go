@@ -5,6 +5,10 @@ import (
 	"reflect"
 )
 
+// SetPublishing makes the publisher call f as it takes each committed batch;
+// set it before the first command.
+func (q *Queue) SetPublishing(f func()) { q.publishing = f }
+
 // CheckInvariants checks the committed state against the rules that must
 // always hold, and against a state loaded afresh from the store: what readers
 // see is exactly what is on disk.

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/talon-queue/talon/queue"
 	"github.com/talon-queue/talon/queue/bolt"
@@ -135,4 +136,71 @@ func TestAnAnsweredCommandIsVisible(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// TestAFailedCommitWaitsForThePublisher: a commit fails while the batch
+// before it is still being published. The writer may reload only after that
+// batch is published: reloading earlier would let the publisher apply it a
+// second time to the fresh state, and the feed would show its events twice.
+func TestAFailedCommitWaitsForThePublisher(t *testing.T) {
+	setup := mustEnv(t)
+	path := setup.Path
+	setup.Close()
+	s, err := bolt.Open(path, bolt.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	store := &flakyStore{Store: s}
+	q, err := queue.Open(store, queue.Options{Now: queuetest.NewClock(queuetest.Start).Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	held, release := make(chan struct{}), make(chan struct{})
+	var first, released sync.Once
+	unblock := func() { released.Do(func() { close(release) }) }
+	defer unblock() // before q.Close, which waits for the publisher
+	q.SetPublishing(func() {
+		first.Do(func() {
+			close(held)
+			<-release // the first batch is stuck in publishing
+		})
+	})
+	issue := func() error {
+		_, err := q.Issue(ctx, queuetest.Kiosk("test"), "test", queue.IssueRequest{Service: "tax"})
+		return err
+	}
+	acked := make(chan error, 1)
+	go func() { acked <- issue() }()
+	<-held
+	store.fail.Store(true)
+	failed := make(chan error, 1)
+	go func() { failed <- issue() }()
+	select {
+	case err := <-failed:
+		t.Fatalf("the failed command was answered (%v) while the batch before it was still being published", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	unblock()
+	if err := <-acked; err != nil {
+		t.Fatalf("the first ticket: %v", err)
+	}
+	wantCode(t, <-failed, queue.CodeUnavailable)
+	store.fail.Store(false)
+	for err := issue(); err != nil; err = issue() {
+		wantCode(t, err, queue.CodeUnavailable) // at most the batch that saw the failure
+	}
+	events, err := q.Events(ctx, queuetest.Admin().Principal, "test", 0, 1000, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i < len(events); i++ {
+		if events[i].Seq <= events[i-1].Seq {
+			t.Fatalf("the feed repeats or reorders events: seq %d after %d", events[i].Seq, events[i-1].Seq)
+		}
+	}
+	if err := q.CheckInvariants(); err != nil {
+		t.Fatal(err)
+	}
 }

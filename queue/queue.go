@@ -59,6 +59,8 @@ type Queue struct {
 	epoch   uint64          // the writer's generation of w; a reload starts a new one
 	failed  atomic.Uint64   // the epoch whose commit failed; its later batches fail too
 
+	publishing func() // tests: called as the publisher takes each batch
+
 	mu   sync.RWMutex
 	r    *world              // committed state, guarded by mu
 	ring map[string][]*Event // recent committed events per office, guarded by mu
@@ -452,6 +454,9 @@ func (q *Queue) committer(done chan<- struct{}) {
 // sends their events to subscribers and answers their callers.
 func (q *Queue) publisher(batches <-chan *inflight, inPublisher *sync.WaitGroup) {
 	for f := range batches {
+		if q.publishing != nil {
+			q.publishing()
+		}
 		if f.batch != nil {
 			q.mu.Lock()
 			for _, ch := range f.changes {
