@@ -2,12 +2,15 @@ package bolt_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"go.etcd.io/bbolt"
 
 	"github.com/talon-queue/talon/queue"
 	"github.com/talon-queue/talon/queue/bolt"
@@ -143,5 +146,131 @@ func TestASecondProcessFailsFast(t *testing.T) {
 	}
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("second open took %v", d)
+	}
+}
+
+// TestMigrationFromTheActiveIndex opens a file of schema 1, whose active
+// tickets were listed in an index bucket: they are found again, and the
+// index is gone.
+func TestMigrationFromTheActiveIndex(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "talon.db")
+	db, err := bbolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := func(n uint64) []byte { return binary.BigEndian.AppendUint64(nil, n) }
+	at := time.Date(2026, 11, 24, 7, 0, 0, 0, time.UTC)
+	err = db.Update(func(tx *bbolt.Tx) error {
+		for _, name := range []string{"meta", "offices", "runtime", "windows", "tickets", "active", "users", "clients", "creds", "bookings", "booked", "idem", "events", "days"} {
+			if _, err := tx.CreateBucket([]byte(name)); err != nil {
+				return err
+			}
+		}
+		for n := uint64(1); n <= 6; n++ {
+			st := queue.StatusDone
+			if n == 3 || n == 5 {
+				st = queue.StatusWaiting
+			}
+			tk := &queue.Ticket{ID: strconv.FormatUint(n, 10), Office: "o", Number: "А00" + strconv.FormatUint(n, 10), Status: st, IssuedAt: at, QueuedAt: at, QueueKey: at}
+			raw, err := tk.AppendJSON(nil)
+			if err != nil {
+				return err
+			}
+			if err := tx.Bucket([]byte("tickets")).Put(key(n), raw); err != nil {
+				return err
+			}
+			if st.Active() {
+				if err := tx.Bucket([]byte("active")).Put(key(n), nil); err != nil {
+					return err
+				}
+			}
+		}
+		meta := tx.Bucket([]byte("meta"))
+		if err := meta.Put([]byte("next_ticket_id"), key(6)); err != nil {
+			return err
+		}
+		return meta.Put([]byte("schema"), key(1))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	s, err := bolt.Open(path, bolt.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := s.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, tk := range snap.Tickets {
+		ids = append(ids, tk.ID)
+	}
+	if strings.Join(ids, ",") != "3,5" {
+		t.Errorf("active tickets after the migration: %v, want 3,5", ids)
+	}
+	s.Close()
+	db, err = bbolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.View(func(tx *bbolt.Tx) error {
+		if tx.Bucket([]byte("active")) != nil {
+			t.Error("the old index bucket is still there")
+		}
+		if v := tx.Bucket([]byte("meta")).Get([]byte("schema")); binary.BigEndian.Uint64(v) != 2 {
+			t.Errorf("schema %d after the migration, want 2", binary.BigEndian.Uint64(v))
+		}
+		return nil
+	})
+}
+
+// TestActiveMarkFollowsTheTickets: the low-water mark moves past closed
+// tickets, comes back for a ticket made active again, and what Load finds
+// after a reopen is exactly the active set.
+func TestActiveMarkFollowsTheTickets(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "talon.db")
+	at := time.Date(2026, 11, 24, 7, 0, 0, 0, time.UTC)
+	tk := func(id int, st queue.Status) *queue.Ticket {
+		return &queue.Ticket{ID: strconv.Itoa(id), Office: "o", Status: st, IssuedAt: at, QueuedAt: at, QueueKey: at}
+	}
+	steps := []struct {
+		write []*queue.Ticket
+		want  string
+	}{
+		{[]*queue.Ticket{tk(1, queue.StatusWaiting), tk(2, queue.StatusWaiting), tk(3, queue.StatusDone)}, "1,2"},
+		{[]*queue.Ticket{tk(1, queue.StatusDone)}, "2"},
+		{[]*queue.Ticket{tk(2, queue.StatusNoShow), tk(4, queue.StatusCalled)}, "4"},
+		{[]*queue.Ticket{tk(1, queue.StatusWaiting)}, "1,4"}, // made active again, below the mark
+		{[]*queue.Ticket{tk(1, queue.StatusDone), tk(4, queue.StatusDone)}, ""},
+	}
+	for i, st := range steps {
+		s, err := bolt.Open(path, bolt.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Commit(&queue.Batch{Tickets: st.write}); err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+		s, err = bolt.Open(path, bolt.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		snap, err := s.Load()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, x := range snap.Tickets {
+			ids = append(ids, x.ID)
+		}
+		if got := strings.Join(ids, ","); got != st.want {
+			t.Errorf("step %d: active after reopen %q, want %q", i+1, got, st.want)
+		}
+		s.Close()
 	}
 }
