@@ -65,7 +65,7 @@ type Store struct {
 	db    *bolt.DB
 	delay time.Duration
 
-	mu      sync.Mutex        // guards lastDay and active (written only by Commit)
+	mu      sync.Mutex        // guards lastDay and active (written by Commit; active first by Load)
 	lastDay map[string]string // office → last day indexed in bDays
 	active  activeIDs
 }
@@ -118,10 +118,6 @@ func Open(path string, o Options) (*Store, error) {
 	if err := s.migrate(); err != nil {
 		db.Close()
 		return nil, err
-	}
-	if err := db.View(func(tx *bolt.Tx) error { _, err := s.readActive(tx); return err }); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("bolt: open %s: %w", path, err)
 	}
 	return s, nil
 }
@@ -373,6 +369,13 @@ func (s *Store) Commit(b *queue.Batch) error {
 				return fmt.Errorf("put window %s/%d: %w", ws.Office, ws.Number, err)
 			}
 		}
+		if s.active.ids == nil { // a commit before any load: read the set once
+			_, ids, err := readActive(tx)
+			if err != nil {
+				return fmt.Errorf("active tickets: %w", err)
+			}
+			s.active, oldHigh, oldLow = ids, ids.high, ids.low
+		}
 		tickets := tx.Bucket(bTickets)
 		tickets.FillPercent = appendFill
 		for i, t := range b.Tickets {
@@ -536,11 +539,16 @@ func (s *Store) Load() (*queue.Snapshot, error) {
 		if err := each(tx.Bucket(bWindows), func(_, v []byte) error { return decode(v, &snap.Windows) }); err != nil {
 			return fmt.Errorf("windows: %w", err)
 		}
-		active, err := s.readActive(tx)
+		active, ids, err := readActive(tx)
 		if err != nil {
 			return fmt.Errorf("tickets: %w", err)
 		}
 		snap.Tickets = active
+		s.mu.Lock()
+		if s.active.ids == nil { // the first load: from now on Commit keeps it
+			s.active = ids
+		}
+		s.mu.Unlock()
 		if err := each(tx.Bucket(bUsers), func(_, v []byte) error { return decode(v, &snap.Users) }); err != nil {
 			return fmt.Errorf("users: %w", err)
 		}
@@ -581,9 +589,9 @@ func (s *Store) Load() (*queue.Snapshot, error) {
 
 func each(b *bolt.Bucket, fn func(k, v []byte) error) error { return b.ForEach(fn) }
 
-// readActive reads the active tickets, from the low-water mark on, and
-// resets the store's set of active ids to them.
-func (s *Store) readActive(tx *bolt.Tx) ([]*queue.Ticket, error) {
+// readActive reads the active tickets, from the low-water mark on, and the
+// set of their ids.
+func readActive(tx *bolt.Tx) ([]*queue.Ticket, activeIDs, error) {
 	from := uint64(1)
 	if raw := tx.Bucket(bMeta).Get(kActiveFrom); raw != nil {
 		from = binary.BigEndian.Uint64(raw)
@@ -594,7 +602,7 @@ func (s *Store) readActive(tx *bolt.Tx) ([]*queue.Ticket, error) {
 	for k, v := c.Seek(u64(from)); k != nil; k, v = c.Next() {
 		var t queue.Ticket
 		if err := json.Unmarshal(v, &t); err != nil {
-			return nil, fmt.Errorf("ticket %d: %w", binary.BigEndian.Uint64(k), err)
+			return nil, activeIDs{}, fmt.Errorf("ticket %d: %w", binary.BigEndian.Uint64(k), err)
 		}
 		n := binary.BigEndian.Uint64(k)
 		a.high = n
@@ -603,10 +611,7 @@ func (s *Store) readActive(tx *bolt.Tx) ([]*queue.Ticket, error) {
 			out = append(out, &t)
 		}
 	}
-	s.mu.Lock()
-	s.active = a
-	s.mu.Unlock()
-	return out, nil
+	return out, a, nil
 }
 
 // decode appends the JSON value raw to the slice *into.

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -27,16 +28,22 @@ func mustJSON(t *testing.T, v interface {
 	return b
 }
 
+func mustOpen(t *testing.T, path string) *bolt.Store {
+	t.Helper()
+	s, err := bolt.Open(path, bolt.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 // TestStoreKeepsWhatItWasGiven writes batches as the engine does, encoded a
 // part at a time and spread over several pooled chunks (one record longer
 // than a chunk's reserve), and reads every ticket and event back as it was,
 // from the same store and from the file opened again.
 func TestStoreKeepsWhatItWasGiven(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "talon.db")
-	s, err := bolt.Open(path, bolt.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := mustOpen(t, path)
 	at := time.Date(2026, 11, 24, 7, 0, 0, 0, time.UTC)
 	var seq uint64
 	mk := func(id int, status queue.Status, reason string) (*queue.Ticket, *queue.Event) {
@@ -70,7 +77,8 @@ func TestStoreKeepsWhatItWasGiven(t *testing.T) {
 			done := *b.Tickets[0]
 			done.Status = queue.StatusDone
 			b.Tickets = append(b.Tickets, &done)
-			want = slicesDelete(want, b.Tickets[0].ID)
+			id := b.Tickets[0].ID
+			want = slices.DeleteFunc(want, func(x *queue.Ticket) bool { return x.ID == id })
 		}
 		if err := s.Commit(b); err != nil {
 			t.Fatal(err)
@@ -112,35 +120,19 @@ func TestStoreKeepsWhatItWasGiven(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	s, err = bolt.Open(path, bolt.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s = mustOpen(t, path)
 	defer s.Close()
 	check(s, "opened again")
-}
-
-func slicesDelete(ts []*queue.Ticket, id string) []*queue.Ticket {
-	out := ts[:0]
-	for _, t := range ts {
-		if t.ID != id {
-			out = append(out, t)
-		}
-	}
-	return out
 }
 
 // TestASecondProcessFailsFast: a second server or an offline command on the
 // same file is told at once that the file is in use, instead of hanging.
 func TestASecondProcessFailsFast(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "talon.db")
-	s, err := bolt.Open(path, bolt.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := mustOpen(t, path)
 	defer s.Close()
 	start := time.Now()
-	_, err = bolt.Open(path, bolt.Options{})
+	_, err := bolt.Open(path, bolt.Options{})
 	if !errors.Is(err, bolt.ErrLocked) {
 		t.Fatalf("second open: %v, want ErrLocked", err)
 	}
@@ -196,10 +188,7 @@ func TestMigrationFromTheActiveIndex(t *testing.T) {
 	}
 	db.Close()
 
-	s, err := bolt.Open(path, bolt.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := mustOpen(t, path)
 	snap, err := s.Load()
 	if err != nil {
 		t.Fatal(err)
@@ -248,18 +237,12 @@ func TestActiveMarkFollowsTheTickets(t *testing.T) {
 		{[]*queue.Ticket{tk(1, queue.StatusDone), tk(4, queue.StatusDone)}, ""},
 	}
 	for i, st := range steps {
-		s, err := bolt.Open(path, bolt.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := mustOpen(t, path)
 		if err := s.Commit(&queue.Batch{Tickets: st.write}); err != nil {
 			t.Fatal(err)
 		}
 		s.Close()
-		s, err = bolt.Open(path, bolt.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
+		s = mustOpen(t, path)
 		snap, err := s.Load()
 		if err != nil {
 			t.Fatal(err)
