@@ -206,16 +206,21 @@ func (q *Queue) loop(every time.Duration, committed <-chan struct{}) {
 	}
 	// open is applied to w and not yet handed over. It is handed over when
 	// the committer is free, so each commit carries everything that came
-	// while the last one synced. After a slow commit (a slow disk) the
-	// writer first waits, at most an eighth of that commit, for as many
-	// requests as the commit answered: their callers are about to come
-	// back, and joining this commit costs them far less than the next one.
+	// while the last one synced. After a commit that took a while the
+	// writer first waits for as many requests as that commit answered:
+	// their callers are about to come back, and a commit costs about the
+	// same for one request as for sixty (two syncs), so each one that
+	// left early would cost a whole commit. The wait is timed from the
+	// first request that comes back (the publisher answers after the
+	// commit, and before then nothing can come) and lasts at most half
+	// the last commit's time, 5 ms at most.
 	var (
-		open    *inflight
-		free    = true
-		want    int
-		lingerT = time.NewTimer(time.Hour)
-		linger  <-chan time.Time
+		open      *inflight
+		free      = true
+		want      int
+		lingerFor time.Duration // armed by a slow commit, started by the next request
+		lingerT   = time.NewTimer(time.Hour)
+		linger    <-chan time.Time
 	)
 	lingerT.Stop()
 	add := func(r *request) {
@@ -254,7 +259,7 @@ func (q *Queue) loop(every time.Duration, committed <-chan struct{}) {
 			open.batch = nil
 		}
 		q.commits <- open
-		open, free, want, linger = nil, false, 0, nil
+		open, free, want, lingerFor, linger = nil, false, 0, 0, nil
 		lingerT.Stop()
 	}
 	for {
@@ -282,16 +287,15 @@ func (q *Queue) loop(every time.Duration, committed <-chan struct{}) {
 			add(&request{meta: Meta{Principal: System()}, cmd: tickCmd{}, done: make(chan struct{})})
 		case d := <-idle:
 			free = true
-			if wait := d.took / 8; wait > 50*time.Microsecond {
+			if wait := d.took / 2; wait > 50*time.Microsecond {
 				want = d.answered
 				if open != nil {
 					want += len(open.reqs)
 				}
-				lingerT.Reset(min(wait, 5*time.Millisecond))
-				linger = lingerT.C
+				lingerFor = min(wait, 5*time.Millisecond)
 			}
 		case <-linger:
-			want, linger = 0, nil
+			want, lingerFor, linger = 0, 0, nil
 		case <-q.stop:
 			// Finish what was already sent, then refuse the rest.
 			for {
@@ -310,6 +314,10 @@ func (q *Queue) loop(every time.Duration, committed <-chan struct{}) {
 				handoff()
 			}
 			return
+		}
+		if lingerFor > 0 && linger == nil && open != nil {
+			lingerT.Reset(lingerFor)
+			linger = lingerT.C
 		}
 		if free && open != nil && (len(open.reqs) >= want || len(open.reqs) >= q.max) {
 			handoff()
