@@ -3,6 +3,7 @@ package queue
 import (
 	"encoding/json"
 	"errors"
+	"math"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -14,7 +15,8 @@ import (
 // the server's CPU. The encoders below write the same bytes as json.Marshal,
 // byte for byte, so nothing stored or served changes: jsonenc_test.go fills
 // every field by reflection and compares against json.Marshal, so a field
-// added to Ticket, Hop, Step, Actor or Event without a line here fails it.
+// added to Ticket, Hop, Step, Actor, Event, WindowState or Explanation without
+// a line here fails it.
 
 // AppendJSON appends the JSON encoding of t to b: exactly what json.Marshal(t)
 // gives, without reflection, allocating at most once (when b lacks room).
@@ -49,10 +51,10 @@ func (v *TicketView) AppendJSON(b []byte) ([]byte, error) {
 }
 
 // AppendJSON appends the JSON encoding of e to b, exactly as json.Marshal(e).
-// The common fields and the ticket are written by hand; the rarer window,
-// booking, explanation, configuration and print report go through
-// json.Marshal. On error, which json.Marshal(e) would return too (a time out
-// of RFC 3339's range, a NaN score), b is returned unchanged with
+// The ticket, window and explanation (every call carries the last two) are
+// written by hand; the rarer booking, configuration and print report go
+// through json.Marshal. On error, which json.Marshal(e) would return too (a
+// time out of RFC 3339's range, a NaN score), b is returned unchanged with
 // json.Marshal's error.
 func (e *Event) AppendJSON(b []byte) ([]byte, error) {
 	if e == nil {
@@ -61,6 +63,12 @@ func (e *Event) AppendJSON(b []byte) ([]byte, error) {
 	n := 192 + len(e.Actor.Name) + len(e.Reason)
 	if e.Ticket != nil {
 		n += e.Ticket.jsonSize()
+	}
+	if e.Window != nil {
+		n += e.Window.jsonSize()
+	}
+	if e.Why != nil {
+		n += 64 + 64*len(e.Why.Factors) + 96*len(e.Why.Others)
 	}
 	w := jsonw{b: growJSON(b, n)}
 	w.open()
@@ -78,13 +86,15 @@ func (e *Event) AppendJSON(b []byte) ([]byte, error) {
 		w.close()
 	}
 	if e.Window != nil {
-		w.marshal("window", e.Window)
+		w.key("window")
+		w.window(e.Window)
 	}
 	if e.Booking != nil {
 		w.marshal("booking", e.Booking)
 	}
 	if e.Why != nil {
-		w.marshal("why", e.Why)
+		w.key("why")
+		w.why(e.Why)
 	}
 	if e.Config != nil {
 		w.marshal("config", e.Config)
@@ -95,6 +105,22 @@ func (e *Event) AppendJSON(b []byte) ([]byte, error) {
 	w.strOmit("reason", e.Reason)
 	w.close()
 	return w.result(b, e)
+}
+
+// AppendJSON appends the JSON encoding of ws to b, exactly as
+// json.Marshal(ws); it fails as Ticket.AppendJSON does. The store writes a
+// window's state at every call and finish.
+func (ws *WindowState) AppendJSON(b []byte) ([]byte, error) {
+	if ws == nil {
+		return append(b, "null"...), nil
+	}
+	w := jsonw{b: growJSON(b, ws.jsonSize())}
+	w.window(ws)
+	return w.result(b, ws)
+}
+
+func (ws *WindowState) jsonSize() int {
+	return 128 + len(ws.Office) + len(ws.Operator) + len(ws.Ticket) + len(ws.Reason)
 }
 
 // result returns what was written, or, when a value was refused, lets
@@ -218,6 +244,59 @@ func (w *jsonw) step(s *Step) {
 	w.close()
 }
 
+func (w *jsonw) window(ws *WindowState) {
+	w.open()
+	w.str("office", ws.Office)
+	w.int("number", ws.Number)
+	w.str("status", string(ws.Status))
+	w.strOmit("operator", ws.Operator)
+	w.strOmit("ticket", ws.Ticket)
+	w.time("since", ws.Since)
+	w.strOmit("reason", ws.Reason)
+	w.close()
+}
+
+func (w *jsonw) why(x *Explanation) {
+	w.open()
+	w.str("rule", x.Rule)
+	w.float("score", x.Score)
+	w.key("factors")
+	if x.Factors == nil {
+		w.b = append(w.b, "null"...)
+	} else {
+		w.b = append(w.b, '[')
+		for i := range x.Factors {
+			if i > 0 {
+				w.b = append(w.b, ',')
+			}
+			f := &x.Factors[i]
+			w.open()
+			w.str("name", f.Name)
+			w.str("value", f.Value)
+			w.float("points", f.Points)
+			w.close()
+		}
+		w.b = append(w.b, ']')
+	}
+	if len(x.Others) > 0 {
+		w.key("others")
+		w.b = append(w.b, '[')
+		for i := range x.Others {
+			if i > 0 {
+				w.b = append(w.b, ',')
+			}
+			c := &x.Others[i]
+			w.open()
+			w.str("ticket", c.Ticket)
+			w.str("number", c.Number)
+			w.float("score", c.Score)
+			w.close()
+		}
+		w.b = append(w.b, ']')
+	}
+	w.close()
+}
+
 func (w *jsonw) actor(a *Actor) {
 	w.open()
 	w.str("kind", a.Kind)
@@ -300,6 +379,32 @@ func (w *jsonw) boolOmit(k string, v bool) {
 	if v {
 		w.key(k)
 		w.b = append(w.b, "true"...)
+	}
+}
+
+var errJSONFloat = errors.New("queue: NaN or infinite number")
+
+// float writes f as encoding/json writes a float64: the shortest decimal
+// that reads back as f, in exponent form below 1e-6 and from 1e21 (with
+// "e-7", not "e-07"). NaN and the infinities are refused, as json.Marshal
+// refuses them.
+func (w *jsonw) float(k string, f float64) {
+	w.key(k)
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		if w.err == nil {
+			w.err = errJSONFloat
+		}
+		w.b = append(w.b, '0')
+		return
+	}
+	format := byte('f')
+	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	w.b = strconv.AppendFloat(w.b, f, format, -1, 64)
+	if n := len(w.b); format == 'e' && n >= 4 && w.b[n-4] == 'e' && w.b[n-3] == '-' && w.b[n-2] == '0' {
+		w.b[n-2] = w.b[n-1]
+		w.b = w.b[:n-1]
 	}
 }
 

@@ -104,7 +104,7 @@ func fullEvent(t *testing.T) *queue.Event {
 }
 
 // sameAsMarshal checks that every encoder agrees with json.Marshal on v,
-// which is a *Ticket, *TicketView or *Event.
+// which is a *Ticket, *TicketView, *Event or *WindowState.
 func sameAsMarshal(t *testing.T, name string, v any) {
 	t.Helper()
 	want, werr := json.Marshal(v)
@@ -117,6 +117,8 @@ func sameAsMarshal(t *testing.T, name string, v any) {
 	case *queue.TicketView:
 		got, gerr = v.AppendJSON(prefix)
 	case *queue.Event:
+		got, gerr = v.AppendJSON(prefix)
+	case *queue.WindowState:
 		got, gerr = v.AppendJSON(prefix)
 	default:
 		t.Fatalf("sameAsMarshal(%T)", v)
@@ -152,12 +154,14 @@ func firstDiff(a, b []byte) int {
 }
 
 // TestJSONEveryField fills every field, recursively, and compares. A field
-// added to Ticket, Hop, Step, TicketView, Actor or Event without a line in
-// jsonenc.go fails here.
+// added to Ticket, Hop, Step, TicketView, Actor, Event, WindowState,
+// Explanation, Factor or Candidate without a line in jsonenc.go fails here.
 func TestJSONEveryField(t *testing.T) {
 	sameAsMarshal(t, "Ticket", fullTicket(t))
 	sameAsMarshal(t, "TicketView", fullView(t))
 	sameAsMarshal(t, "Event", fullEvent(t))
+	sameAsMarshal(t, "WindowState", fullEvent(t).Window)
+	sameAsMarshal(t, "call event", callEvent())
 
 	// The filler must really have set everything, or the test proves little.
 	for _, v := range []any{fullTicket(t), fullView(t), fullEvent(t)} {
@@ -269,6 +273,10 @@ func TestJSONZeroAndPartial(t *testing.T) {
 		{"event zero window", &queue.Event{Window: &queue.WindowState{}}},
 		{"event only booking", &queue.Event{Booking: &queue.Booking{ID: "b", At: at}}},
 		{"event only why", &queue.Event{Why: &queue.Explanation{Rule: "score", Score: 1e21}}},
+		{"why empty lists", &queue.Event{Why: &queue.Explanation{Factors: []queue.Factor{}, Others: []queue.Candidate{}}}},
+		{"why zero items", &queue.Event{Why: &queue.Explanation{Factors: []queue.Factor{{}}, Others: []queue.Candidate{{}, {}}}}},
+		{"nil window", (*queue.WindowState)(nil)},
+		{"zero window", &queue.WindowState{}},
 		{"event only config", &queue.Event{Config: &queue.ConfigEntry{Kind: "office", Data: json.RawMessage(`{ "a" : "<>" }`)}}},
 		{"event only print", &queue.Event{Print: &queue.PrintReport{}}},
 		{"event only reason", &queue.Event{Reason: "day_end"}},
@@ -278,6 +286,25 @@ func TestJSONZeroAndPartial(t *testing.T) {
 	}
 	for _, c := range cases {
 		sameAsMarshal(t, c.name, c.v)
+	}
+}
+
+// TestJSONFloats runs scores at the edges of encoding/json's two formats
+// (plain below 1e21 and from 1e-6, exponent outside), and numbers whose
+// shortest form is long, through every float field.
+func TestJSONFloats(t *testing.T) {
+	fs := []float64{0, math.Copysign(0, -1), 1, -1, 0.25, 0.1, 1.0 / 3, -2.5, 100, 1e6, 123456789.125,
+		1e20, 9.999999999999999e20, 1e21, -1e21, 1.5e300, math.MaxFloat64, -math.MaxFloat64,
+		1e-6, 9.99999e-7, 1e-7, -1e-7, 1.234e-9, 1e-10, 1e-100, 5e-324, math.SmallestNonzeroFloat64 * 3}
+	for _, f := range fs {
+		sameAsMarshal(t, fmt.Sprint("score ", f), &queue.Event{Why: &queue.Explanation{Score: f}})
+		sameAsMarshal(t, fmt.Sprint("points ", f), &queue.Event{Why: &queue.Explanation{Factors: []queue.Factor{{Points: f}}}})
+		sameAsMarshal(t, fmt.Sprint("other ", f), &queue.Event{Why: &queue.Explanation{Others: []queue.Candidate{{Score: f}}}})
+	}
+	for _, f := range []float64{math.NaN(), math.Inf(1), math.Inf(-1)} {
+		sameAsMarshal(t, fmt.Sprint("score ", f), &queue.Event{Why: &queue.Explanation{Score: f}})
+		sameAsMarshal(t, fmt.Sprint("points ", f), &queue.Event{Why: &queue.Explanation{Factors: []queue.Factor{{Points: 1}, {Points: f}}}})
+		sameAsMarshal(t, fmt.Sprint("other ", f), &queue.Event{Why: &queue.Explanation{Others: []queue.Candidate{{Score: f}}}})
 	}
 }
 
@@ -334,6 +361,7 @@ func TestJSONTimeOutOfRange(t *testing.T) {
 			&queue.Event{Ticket: hop},
 			&queue.Event{Ticket: &queue.Ticket{History: []queue.Step{{FinishedAt: tm}}}},
 			&queue.Event{Window: &queue.WindowState{Since: tm}},
+			&queue.WindowState{Since: tm},
 			&queue.Event{Booking: &queue.Booking{Created: tm}, Ticket: &queue.Ticket{}},
 		} {
 			if _, err := json.Marshal(v); err == nil {
@@ -374,6 +402,9 @@ func FuzzTicketJSON(f *testing.F) {
 			Actor: queue.Actor{Kind: s1, ID: s2, Name: s3, IP: s1}, Ticket: tk, Reason: s2}
 		if !flag {
 			e.Window = &queue.WindowState{Office: s1, Number: n1, Since: at, Reason: s3}
+			e.Why = &queue.Explanation{Rule: s2, Score: float64(n1) / float64(n2|1),
+				Factors: []queue.Factor{{Name: s3, Value: s1, Points: float64(sec) * 1e-9}},
+				Others:  []queue.Candidate{{Ticket: s1, Number: s3, Score: float64(nsec) * 1e12}}}
 		}
 		sameAsMarshal(t, "event", e)
 	})
@@ -384,12 +415,17 @@ func FuzzTicketJSON(f *testing.F) {
 func TestJSONAllocs(t *testing.T) {
 	tk := issuedTicket()
 	ev := &queue.Event{Seq: 1, Type: queue.EventTicketIssued, Actor: queue.Actor{Kind: "client", ID: "k"}, Ticket: tk}
+	call := callEvent()
 	buf := make([]byte, 0, 4096)
 	for name, f := range map[string]func(){
-		"Ticket into buf": func() { tk.AppendJSON(buf) },
-		"Event into buf":  func() { ev.AppendJSON(buf) },
-		"Ticket into nil": func() { tk.AppendJSON(nil) },
-		"Event into nil":  func() { ev.AppendJSON(nil) },
+		"Ticket into buf":     func() { tk.AppendJSON(buf) },
+		"Event into buf":      func() { ev.AppendJSON(buf) },
+		"call Event into buf": func() { call.AppendJSON(buf) },
+		"Window into buf":     func() { call.Window.AppendJSON(buf) },
+		"Ticket into nil":     func() { tk.AppendJSON(nil) },
+		"Event into nil":      func() { ev.AppendJSON(nil) },
+		"call Event into nil": func() { call.AppendJSON(nil) },
+		"Window into nil":     func() { call.Window.AppendJSON(nil) },
 	} {
 		want := 0.0
 		if strings.HasSuffix(name, "nil") {
@@ -411,6 +447,21 @@ func issuedTicket() *queue.Ticket {
 		Status: queue.StatusWaiting, IssuedAt: now, QueuedAt: now, QueueKey: now,
 		Steps: []string{"passport-photo"},
 	}
+}
+
+// callEvent is the event of a call-next, with the window and the explanation.
+func callEvent() *queue.Event {
+	tk := issuedTicket()
+	at := tk.IssuedAt.Add(9 * time.Minute)
+	tk.Status, tk.CalledAt, tk.Window, tk.Operator = queue.StatusCalled, at, 4, "op-ivanova"
+	return &queue.Event{Seq: 123457, Office: tk.Office, Type: queue.EventTicketCalled, At: at, Day: tk.Day,
+		Actor: queue.Actor{Kind: "user", ID: "op-ivanova", Name: "Иванова А. С.", IP: "10.0.0.34"}, Ticket: tk,
+		Window: &queue.WindowState{Office: tk.Office, Number: 4, Status: queue.WindowOpen, Operator: "op-ivanova", Ticket: tk.ID, Since: at},
+		Why: &queue.Explanation{Rule: "score", Score: 21.5, Factors: []queue.Factor{
+			{Name: "waited", Value: "9", Points: 9}, {Name: "category", Value: "veteran", Points: 10},
+			{Name: "rank", Value: "1", Points: 2.5}},
+			Others: []queue.Candidate{{Ticket: "1741938137123457", Number: "П043", Score: 12.25},
+				{Ticket: "1741938137123458", Number: "Т007", Score: 8}}}}
 }
 
 func BenchmarkTicketJSON(b *testing.B) {
@@ -466,6 +517,19 @@ func BenchmarkTicketJSON(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			buf, _ = json.Marshal(ev)
+		}
+	})
+	call := callEvent()
+	b.Run("CallEvent/AppendJSON", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			buf, _ = call.AppendJSON(buf[:0])
+		}
+	})
+	b.Run("CallEvent/json.Marshal", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			buf, _ = json.Marshal(call)
 		}
 	})
 }

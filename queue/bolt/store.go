@@ -254,7 +254,13 @@ func windowKey(office string, n int) []byte {
 }
 
 func put(b *bolt.Bucket, k []byte, v any) error {
-	raw, err := json.Marshal(v)
+	var raw []byte
+	var err error
+	if ws, ok := v.(*queue.WindowState); ok {
+		raw, err = ws.AppendJSON(nil) // json.Marshal's bytes; every call and finish writes one
+	} else {
+		raw, err = json.Marshal(v)
+	}
 	if err != nil {
 		return err
 	}
