@@ -16,7 +16,7 @@ func (c *cli) adminCreate(ctx context.Context, args []string) error {
 	fs := c.flagSet("admin create", "talon admin create --login L [--password P] [--name N] [--id ID] [--data DIR]")
 	data := dataFlag(fs)
 	loginName := fs.String("login", "", "login of the new administrator (required)")
-	password := fs.String("password", "", "password, at least 8 characters; asked for (or read from standard input) when absent")
+	password := fs.String("password", "", "password, at least 8 characters; asked for (or read from standard input) when absent; on the command line others can read it in ps, so prefer TALON_PASSWORD or standard input")
 	name := fs.String("name", "Администратор", "display name")
 	id := fs.String("id", "", "user id (default: derived from the login)")
 	pos, err := c.parse(fs, args)
@@ -37,6 +37,9 @@ func (c *cli) adminCreate(ctx context.Context, args []string) error {
 		return fmt.Errorf("admin create: %w", err)
 	}
 	pw := *password
+	if pw != "" && c.getenv(envName("password")) == "" {
+		fmt.Fprintln(c.stderr, "talon admin create: warning: a password given with --password can be read by other users of this machine (ps, shell history); prefer TALON_PASSWORD or standard input")
+	}
 	if pw == "" {
 		if pw, err = c.readPassword(); err != nil {
 			return fmt.Errorf("admin create: %w", err)

@@ -158,9 +158,17 @@ func TestServeAndAdminCreate(t *testing.T) {
 	if !strings.Contains(stderr, "--login") {
 		t.Errorf("missing login: %s", stderr)
 	}
-	// Flags also come from TALON_* variables.
-	mustRunEnv(t, bin, nil, []string{"TALON_LOGIN=deputy", "TALON_PASSWORD=deputy password", "TALON_DATA=" + data},
+	// Flags also come from TALON_* variables; a password there draws no warning.
+	_, stderr = mustRunEnv(t, bin, nil, []string{"TALON_LOGIN=deputy", "TALON_PASSWORD=deputy password", "TALON_DATA=" + data},
 		exitOK, "admin", "create")
+	if strings.Contains(stderr, "warning") {
+		t.Errorf("TALON_PASSWORD warned: %s", stderr)
+	}
+	// On the command line it works, with a warning that ps shows it.
+	_, stderr = mustRun(t, bin, nil, exitOK, "admin", "create", "--login", "third", "--password", "third password", "--data", data)
+	if !strings.Contains(stderr, "warning") || !strings.Contains(stderr, "ps") || strings.Contains(stderr, "third password") {
+		t.Errorf("--password: want a warning that does not repeat the password, got %q", stderr)
+	}
 
 	p = mustServe(t, bin, data)
 	if strings.Contains(p.stderr.String(), "no administrator") {
