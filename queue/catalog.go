@@ -63,6 +63,10 @@ func compile(cfg *OfficeConfig) (*catalog, error) {
 		serves:     make(map[int][]rankedService, len(cfg.Windows)),
 		servedBy:   map[string][]int{},
 	}
+	// Services may share a prefix (and its counter), but two prefixes
+	// that read alike (Latin H and Cyrillic Н) would give two tickets the
+	// same number as an operator types it to call it.
+	prefixes := map[string]string{}
 	for i := range cfg.Services {
 		s := &cfg.Services[i]
 		f := fmt.Sprintf("services[%d]", i)
@@ -73,6 +77,14 @@ func compile(cfg *OfficeConfig) (*catalog, error) {
 			return nil, Invalid(f+".id", RuleDup, "id", s.ID)
 		}
 		c.services[s.ID] = s
+		if s.Group {
+			continue
+		}
+		canon := canonNumber(s.Prefix)
+		if other, ok := prefixes[canon]; ok && other != s.Prefix {
+			return nil, Invalid(f+".prefix", RuleDup, "prefix", s.Prefix, "like", other)
+		}
+		prefixes[canon] = s.Prefix
 	}
 	for i := range cfg.Services {
 		s := &cfg.Services[i]

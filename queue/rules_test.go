@@ -417,6 +417,48 @@ func TestImportValidatesEverythingFirst(t *testing.T) {
 	wantCode(t, err, queue.CodeServiceInactive)
 }
 
+// TestPrefixesMustNotReadAlike: a Latin "H" beside the Cyrillic "Н" of
+// "tax" would make H001 and Н001 one number to call by; a shared prefix is
+// fine (the services share its counter).
+func TestPrefixesMustNotReadAlike(t *testing.T) {
+	e := mustEnv(t)
+	before := e.Q.Export()
+	with := func(prefix string) queue.Document {
+		doc := before
+		doc.Offices = append([]queue.OfficeConfig(nil), before.Offices...)
+		cfg := doc.Offices[0]
+		cfg.Services = append(append([]queue.Service(nil), cfg.Services...),
+			queue.Service{ID: "notary", Name: queue.Text{RU: "Нотариус"}, Prefix: prefix, Active: true})
+		cfg.Windows = append([]queue.Window(nil), cfg.Windows...)
+		w := &cfg.Windows[0]
+		w.Services = append(append([]queue.WindowService(nil), w.Services...), queue.WindowService{Service: "notary", Rank: 1})
+		doc.Offices[0] = cfg
+		return doc
+	}
+	_, err := e.Q.Import(ctx, queuetest.Admin(), with("H"))
+	wantCode(t, err, queue.CodeInvalidField)
+	if p := err.(*queue.Error).Params; p["field"] != fmt.Sprintf("offices[0].services[%d].prefix", len(before.Offices[0].Services)) || p["rule"] != queue.RuleDup {
+		t.Fatalf("params = %v", p)
+	}
+	if fmt.Sprint(e.Q.Export()) != fmt.Sprint(before) {
+		t.Fatal("a refused import changed the configuration")
+	}
+	if _, err := e.Q.Import(ctx, queuetest.Admin(), with("Н")); err != nil {
+		t.Fatalf("a shared prefix: %v", err)
+	}
+	a, err := e.Q.Issue(ctx, queuetest.Kiosk("test"), "test", queue.IssueRequest{Service: "tax"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := e.Q.Issue(ctx, queuetest.Kiosk("test"), "test", queue.IssueRequest{Service: "notary"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Number == b.Number {
+		t.Fatalf("two services sharing a prefix gave the same number %s", a.Number)
+	}
+}
+
 func TestImportKeepsAdminsItDoesNotName(t *testing.T) {
 	e := mustEnv(t)
 	if _, err := e.Q.PutUser(ctx, queuetest.Admin(), queue.User{ID: "root", Login: "root", Name: "Админ", Role: queue.RoleAdmin, Active: true}, queue.Create, "hash"); err != nil {
