@@ -9,6 +9,11 @@ import (
 // set it before the first command.
 func (q *Queue) SetPublishing(f func()) { q.publishing = f }
 
+// SetWaiting makes the writer call f when, after a slow commit, it starts
+// waiting for that commit's callers to come back; set it while no command
+// is running.
+func (q *Queue) SetWaiting(f func()) { q.waiting = f }
+
 // CheckInvariants checks the committed state against the rules that must
 // always hold, and against a state loaded afresh from the store: what readers
 // see is exactly what is on disk.

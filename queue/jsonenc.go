@@ -109,7 +109,9 @@ func (e *Event) AppendJSON(b []byte) ([]byte, error) {
 
 // AppendJSON appends the JSON encoding of ws to b, exactly as
 // json.Marshal(ws); it fails as Ticket.AppendJSON does. The store writes a
-// window's state at every call and finish.
+// window's state at every call and finish. A type that embeds WindowState
+// inherits this method and would lose its own fields: call it only on a
+// *WindowState itself.
 func (ws *WindowState) AppendJSON(b []byte) ([]byte, error) {
 	if ws == nil {
 		return append(b, "null"...), nil

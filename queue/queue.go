@@ -60,6 +60,7 @@ type Queue struct {
 	failed  atomic.Uint64   // the epoch whose commit failed; its later batches fail too
 
 	publishing func() // tests: called as the publisher takes each batch
+	waiting    func() // tests: called as the writer starts waiting for callers to come back
 
 	mu   sync.RWMutex
 	r    *world              // committed state, guarded by mu
@@ -210,15 +211,20 @@ func (q *Queue) loop(every time.Duration, committed <-chan struct{}) {
 	// writer first waits for as many requests as that commit answered:
 	// their callers are about to come back, and a commit costs about the
 	// same for one request as for sixty (two syncs), so each one that
-	// left early would cost a whole commit. The wait is timed from the
-	// first request that comes back (the publisher answers after the
-	// commit, and before then nothing can come) and lasts at most half
-	// the last commit's time, 5 ms at most.
+	// left early would cost a whole commit. The wait lasts at most half
+	// the last commit's time, 5 ms at most, timed from the first request
+	// after the commit (the publisher answers after it, so the callers'
+	// own requests come later than the commit's end), or at once when
+	// requests are already waiting; they count towards the number, as
+	// some may be those callers, already back. A first request that comes
+	// later than a whole commit's time after it is not one of them: it
+	// is handed over without a wait.
 	var (
 		open      *inflight
 		free      = true
 		want      int
 		lingerFor time.Duration // armed by a slow commit, started by the next request
+		lingerBy  time.Time     // a wait not started by then is dropped
 		lingerT   = time.NewTimer(time.Hour)
 		linger    <-chan time.Time
 	)
@@ -288,11 +294,7 @@ func (q *Queue) loop(every time.Duration, committed <-chan struct{}) {
 		case d := <-idle:
 			free = true
 			if wait := d.took / 2; wait > 50*time.Microsecond {
-				want = d.answered
-				if open != nil {
-					want += len(open.reqs)
-				}
-				lingerFor = min(wait, 5*time.Millisecond)
+				want, lingerFor, lingerBy = d.answered, min(wait, 5*time.Millisecond), time.Now().Add(d.took)
 			}
 		case <-linger:
 			want, lingerFor, linger = 0, 0, nil
@@ -316,8 +318,15 @@ func (q *Queue) loop(every time.Duration, committed <-chan struct{}) {
 			return
 		}
 		if lingerFor > 0 && linger == nil && open != nil {
-			lingerT.Reset(lingerFor)
-			linger = lingerT.C
+			if time.Now().After(lingerBy) {
+				want, lingerFor = 0, 0
+			} else {
+				lingerT.Reset(lingerFor)
+				linger = lingerT.C
+				if q.waiting != nil {
+					q.waiting()
+				}
+			}
 		}
 		if free && open != nil && (len(open.reqs) >= want || len(open.reqs) >= q.max) {
 			handoff()

@@ -3,6 +3,8 @@ package queue_test
 import (
 	"context"
 	"errors"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -155,5 +157,38 @@ func TestIdempotencyKey(t *testing.T) {
 	var qe *queue.Error
 	if !errors.As(err, &qe) && err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestALateRequestIsNotHeldBack: after a slow commit the writer waits a
+// little for the callers it has just answered, so that they share the next
+// commit; a request that comes long after is not one of them and must not
+// pay that wait (it used to, up to 5 ms, whenever the last commit had been
+// slow, however long ago).
+func TestALateRequestIsNotHeldBack(t *testing.T) {
+	e := queuetest.MustOpen(t, bolt.Options{SyncDelay: 2 * time.Millisecond}) // every commit takes 4 ms or more
+	e.MustSetup()
+	var waits atomic.Int32
+	e.Q.SetWaiting(func() { waits.Add(1) })
+	// Callers that come straight back are waited for.
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for range 3 {
+				mustIssue(t, e, queue.IssueRequest{Service: "tax"})
+			}
+		})
+	}
+	wg.Wait()
+	if waits.Load() == 0 {
+		t.Fatal("the writer never waited for callers coming back after a slow commit")
+	}
+	// One that comes well after (a commit takes ~4 ms; this disk has been
+	// seen to stall a sync for 70 ms) is not.
+	time.Sleep(250 * time.Millisecond)
+	before := waits.Load()
+	mustIssue(t, e, queue.IssueRequest{Service: "tax"})
+	if waits.Load() != before {
+		t.Fatal("a request long after the last commit waited for that commit's callers")
 	}
 }
