@@ -195,25 +195,11 @@ func (w *jsonw) ticket(t *Ticket) {
 	w.stringsOmit("returns", t.Returns)
 	if len(t.Trail) > 0 {
 		w.key("trail")
-		w.b = append(w.b, '[')
-		for i := range t.Trail {
-			if i > 0 {
-				w.b = append(w.b, ',')
-			}
-			w.hop(&t.Trail[i])
-		}
-		w.b = append(w.b, ']')
+		w.list(len(t.Trail), func(i int) { w.hop(&t.Trail[i]) })
 	}
 	if len(t.History) > 0 {
 		w.key("history")
-		w.b = append(w.b, '[')
-		for i := range t.History {
-			if i > 0 {
-				w.b = append(w.b, ',')
-			}
-			w.step(&t.History[i])
-		}
-		w.b = append(w.b, ']')
+		w.list(len(t.History), func(i int) { w.step(&t.History[i]) })
 	}
 	w.strOmit("reason", t.Reason)
 }
@@ -266,35 +252,25 @@ func (w *jsonw) why(x *Explanation) {
 	if x.Factors == nil {
 		w.b = append(w.b, "null"...)
 	} else {
-		w.b = append(w.b, '[')
-		for i := range x.Factors {
-			if i > 0 {
-				w.b = append(w.b, ',')
-			}
+		w.list(len(x.Factors), func(i int) {
 			f := &x.Factors[i]
 			w.open()
 			w.str("name", f.Name)
 			w.str("value", f.Value)
 			w.float("points", f.Points)
 			w.close()
-		}
-		w.b = append(w.b, ']')
+		})
 	}
 	if len(x.Others) > 0 {
 		w.key("others")
-		w.b = append(w.b, '[')
-		for i := range x.Others {
-			if i > 0 {
-				w.b = append(w.b, ',')
-			}
+		w.list(len(x.Others), func(i int) {
 			c := &x.Others[i]
 			w.open()
 			w.str("ticket", c.Ticket)
 			w.str("number", c.Number)
 			w.float("score", c.Score)
 			w.close()
-		}
-		w.b = append(w.b, ']')
+		})
 	}
 	w.close()
 }
@@ -349,12 +325,17 @@ func (w *jsonw) stringsOmit(k string, ss []string) {
 		return
 	}
 	w.key(k)
+	w.list(len(ss), func(i int) { w.b = appendJSONString(w.b, ss[i]) })
+}
+
+// list writes a JSON array of n values, each written by value(i).
+func (w *jsonw) list(n int, value func(i int)) {
 	w.b = append(w.b, '[')
-	for i, s := range ss {
+	for i := range n {
 		if i > 0 {
 			w.b = append(w.b, ',')
 		}
-		w.b = appendJSONString(w.b, s)
+		value(i)
 	}
 	w.b = append(w.b, ']')
 }
