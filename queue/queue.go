@@ -520,7 +520,7 @@ type txn struct {
 	now     time.Time
 	meta    Meta
 	pending []change
-	seqs    map[string]uint64   // events staged per office
+	seqs    []officeSeq         // events staged per office (a command touches one or two)
 	ids     uint64              // ticket ids staged
 	cats    map[string]*catalog // offices created by this command
 	batch   *[]change
@@ -538,15 +538,18 @@ func (c *txn) commit() {
 		*c.batch = append(*c.batch, ch)
 	}
 	c.pending = c.pending[:0]
-	c.seqs = nil
+	c.seqs = c.seqs[:0]
 	c.ids = 0
+}
+
+// officeSeq counts the events a command has staged for an office.
+type officeSeq struct {
+	office string
+	n      uint64
 }
 
 // emit stages an event with the next Seq of office.
 func (c *txn) emit(office string, typ EventType, fill func(e *Event)) *Event {
-	if c.seqs == nil {
-		c.seqs = map[string]uint64{}
-	}
 	var base uint64
 	var day string
 	switch os, cat := c.w.offices[office], c.cats[office]; {
@@ -560,8 +563,13 @@ func (c *txn) emit(office string, typ EventType, fill func(e *Event)) *Event {
 			base = c.w.sysSeq
 		}
 	}
-	c.seqs[office]++
-	e := &Event{Seq: base + c.seqs[office], Office: office, Type: typ, At: c.now, Day: day, Actor: c.meta.actor()}
+	i := slices.IndexFunc(c.seqs, func(s officeSeq) bool { return s.office == office })
+	if i < 0 {
+		i = len(c.seqs)
+		c.seqs = append(c.seqs, officeSeq{office: office})
+	}
+	c.seqs[i].n++
+	e := &Event{Seq: base + c.seqs[i].n, Office: office, Type: typ, At: c.now, Day: day, Actor: c.meta.actor()}
 	if fill != nil {
 		fill(e)
 	}
