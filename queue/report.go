@@ -45,15 +45,15 @@ type ReportRow struct {
 	Closed     int     `json:"closed" doc:"tickets still active at the close of day"`
 	Redirected int     `json:"redirected"`
 	Postponed  int     `json:"postponed"`
-	WaitAvg    float64 `json:"wait_avg"`
-	WaitP50    float64 `json:"wait_p50"`
-	WaitP90    float64 `json:"wait_p90"`
-	WaitMax    float64 `json:"wait_max"`
+	WaitAvg    float64 `json:"wait_avg" doc:"minutes from joining the queue to the call"`
+	WaitP50    float64 `json:"wait_p50" doc:"minutes"`
+	WaitP90    float64 `json:"wait_p90" doc:"minutes"`
+	WaitMax    float64 `json:"wait_max" doc:"minutes"`
 	WithinNorm float64 `json:"within_norm_percent" doc:"share of calls made within the wait norm, percent"`
-	ServeAvg   float64 `json:"serve_avg"`
-	ServeP50   float64 `json:"serve_p50"`
-	ServeP90   float64 `json:"serve_p90"`
-	ServeMax   float64 `json:"serve_max"`
+	ServeAvg   float64 `json:"serve_avg" doc:"minutes from the start of service (or the call) to the finish"`
+	ServeP50   float64 `json:"serve_p50" doc:"minutes"`
+	ServeP90   float64 `json:"serve_p90" doc:"minutes"`
+	ServeMax   float64 `json:"serve_max" doc:"minutes"`
 
 	waits, serves []float64
 }
@@ -200,7 +200,11 @@ func count(e *Event, cat *catalog, by ReportBy, row func(string) *ReportRow, tot
 		h := t.Trail[len(t.Trail)-1]
 		key, apply = keyOf(h.FromService, h.FromWindow, e.Actor.ID), func(r *ReportRow) { r.Redirected++ }
 	case EventTicketPostponed:
-		key, apply = keyOf(t.Service, 0, e.Actor.ID), func(r *ReportRow) { r.Postponed++ }
+		window := 0 // the postponed ticket has left its window; the event names the window it freed
+		if e.Window != nil {
+			window = e.Window.Number
+		}
+		key, apply = keyOf(t.Service, window, e.Actor.ID), func(r *ReportRow) { r.Postponed++ }
 	default:
 		return
 	}
