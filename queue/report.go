@@ -73,7 +73,7 @@ func (q *Queue) Report(p *Principal, office, from, to string, by ReportBy) (Repo
 		return Report{}, Invalid("to", RuleFormat)
 	}
 	if t.Before(f) || t.Sub(f) > 366*24*time.Hour {
-		return Report{}, Invalid("to", RuleRange)
+		return Report{}, Invalid("to", RuleRange, "min", from, "max", f.AddDate(0, 0, 366).Format(time.DateOnly))
 	}
 	switch by {
 	case ByService, ByWindow, ByOperator, ByHour, ByDay:

@@ -316,6 +316,22 @@ func TestBadInputChangesNothing(t *testing.T) {
 	if m := apiError(t, b).Message; !strings.Contains(m, "phone") || strings.Contains(m, "{") {
 		t.Errorf("field message %q", m)
 	}
+	// A range message reads whole: with the range when there is one, and
+	// without a dangling dash when the limit is not a pair of numbers.
+	boss := s.login("boss")
+	for lang, want := range map[string]string{"ru": "Поле «to»: значение вне допустимого диапазона (2026-12-02–2027-12-03)",
+		"en": "Field “to”: out of range (2026-12-02–2027-12-03)"} {
+		boss.lang = lang
+		st, b := boss.raw("GET", "/api/v1/offices/test/reports/queue?from=2026-12-02&to=2026-01-01", nil, nil)
+		if m := apiError(t, b).Message; st != 400 || m != want {
+			t.Errorf("%s: report from after to: %d %q, want %q", lang, st, m, want)
+		}
+	}
+	boss.lang = "en"
+	_, b = boss.raw("POST", "/api/v1/offices/test/bookings", map[string]any{"service": "tax", "at": "2020-01-01T10:00:00Z"}, nil)
+	if m := apiError(t, b).Message; m != "Field “at”: out of range" {
+		t.Errorf("booking in the past: %q", m)
+	}
 }
 
 func TestIdempotencyKey(t *testing.T) {

@@ -80,6 +80,8 @@ func ruleKey(rule string, params map[string]string) string {
 			return "rule." + rule + ".max"
 		case hasMin && !hasMax:
 			return "rule." + rule + ".min"
+		case !hasMin && !hasMax: // a range that is not a pair of numbers (a time, a date order)
+			return "rule." + rule + ".any"
 		}
 	}
 	return "rule." + rule
