@@ -164,10 +164,10 @@ func (os *officeState) service(id string) (*Service, error) {
 		return nil, E(KindNotFound, CodeServiceNotFound, "service", id)
 	}
 	if s.Group {
-		return nil, E(KindInvalid, CodeServiceIsGroup, "service", s.Name.RU)
+		return nil, E(KindInvalid, CodeServiceIsGroup, "service", s.Name.RU, "service_en", s.Name.EN)
 	}
 	if !s.Active {
-		return nil, E(KindConflict, CodeServiceInactive, "service", s.Name.RU)
+		return nil, E(KindConflict, CodeServiceInactive, "service", s.Name.RU, "service_en", s.Name.EN)
 	}
 	return s, nil
 }
@@ -175,7 +175,7 @@ func (os *officeState) service(id string) (*Service, error) {
 // served checks that some active window calls service s.
 func (os *officeState) served(s *Service) error {
 	if len(os.cat.servedBy[s.ID]) == 0 {
-		return E(KindConflict, CodeServiceNotServed, "service", s.Name.RU)
+		return E(KindConflict, CodeServiceNotServed, "service", s.Name.RU, "service_en", s.Name.EN)
 	}
 	return nil
 }

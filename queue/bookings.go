@@ -56,7 +56,7 @@ func (x bookCmd) run(c *txn) (any, error) {
 		return nil, Invalid("purpose", RuleValue)
 	}
 	if !s.Accepts(r.Purpose) {
-		return nil, E(KindConflict, CodePurposeNotServed, "purpose", string(r.Purpose), "service", s.Name.RU)
+		return nil, E(KindConflict, CodePurposeNotServed, "purpose", string(r.Purpose), "service", s.Name.RU, "service_en", s.Name.EN)
 	}
 	if err := os.served(s); err != nil {
 		return nil, err
@@ -92,7 +92,7 @@ func (x bookCmd) run(c *txn) (any, error) {
 			n += os.rt.Issued[s.ID]
 		}
 		if n >= s.DailyLimit {
-			return nil, E(KindConflict, CodeDailyLimit, "service", s.Name.RU, "limit", fmt.Sprint(s.DailyLimit))
+			return nil, E(KindConflict, CodeDailyLimit, "service", s.Name.RU, "service_en", s.Name.EN, "limit", fmt.Sprint(s.DailyLimit))
 		}
 	}
 	slot := time.Duration(s.Norm()) * time.Minute
@@ -103,7 +103,7 @@ func (x bookCmd) run(c *txn) (any, error) {
 		}
 	}
 	if taken >= len(os.cat.servedBy[s.ID]) {
-		return nil, E(KindConflict, CodeSlotUnavailable, "service", s.Name.RU, "at", r.At.In(os.cat.loc).Format("02.01 15:04"))
+		return nil, E(KindConflict, CodeSlotUnavailable, "service", s.Name.RU, "service_en", s.Name.EN, "at", r.At.In(os.cat.loc).Format("02.01 15:04"))
 	}
 	code := ""
 	for code == "" || c.w.bookingCodes[code] != "" {

@@ -165,6 +165,9 @@ func E(kind Kind, code string, kv ...string) *Error {
 	if len(kv) > 0 {
 		e.Params = make(map[string]string, len(kv)/2)
 		for i := 0; i+1 < len(kv); i += 2 {
+			if kv[i+1] == "" && strings.HasSuffix(kv[i], "_en") {
+				continue // no English name: messages use the Russian one
+			}
 			e.Params[kv[i]] = kv[i+1]
 		}
 	}

@@ -85,7 +85,7 @@ func sourceOf(p *Principal) Source {
 func (c *txn) newTicket(os *officeState, r IssueRequest, src Source, appt time.Time) (*Ticket, error) {
 	o := &os.cat.cfg.Office
 	if !o.Active {
-		return nil, E(KindConflict, CodeOfficeInactive, "office", o.Name.RU)
+		return nil, E(KindConflict, CodeOfficeInactive, "office", o.Name.RU, "office_en", o.Name.EN)
 	}
 	if os.rt.Closed {
 		return nil, E(KindConflict, CodeDayClosed)
@@ -108,7 +108,7 @@ func (c *txn) newTicket(os *officeState, r IssueRequest, src Source, appt time.T
 		return nil, err
 	}
 	if !s.Accepts(r.Purpose) {
-		return nil, E(KindConflict, CodePurposeNotServed, "purpose", string(r.Purpose), "service", s.Name.RU)
+		return nil, E(KindConflict, CodePurposeNotServed, "purpose", string(r.Purpose), "service", s.Name.RU, "service_en", s.Name.EN)
 	}
 	if err := os.served(s); err != nil {
 		return nil, err
@@ -119,7 +119,7 @@ func (c *txn) newTicket(os *officeState, r IssueRequest, src Source, appt time.T
 			return nil, E(KindNotFound, CodeCategoryNotFound, "category", r.Category)
 		}
 		if !k.Active {
-			return nil, E(KindConflict, CodeCategoryInactive, "category", k.Name.RU)
+			return nil, E(KindConflict, CodeCategoryInactive, "category", k.Name.RU, "category_en", k.Name.EN)
 		}
 	}
 	steps := slices.Clone(s.Then)
@@ -150,7 +150,7 @@ func (c *txn) newTicket(os *officeState, r IssueRequest, src Source, appt time.T
 	}
 	day := os.localDay(c.now)
 	if appt.IsZero() && s.DailyLimit > 0 && os.rt.Issued[s.ID]+c.w.booked(os, s.ID, day) >= s.DailyLimit {
-		return nil, E(KindConflict, CodeDailyLimit, "service", s.Name.RU, "limit", strconv.Itoa(s.DailyLimit))
+		return nil, E(KindConflict, CodeDailyLimit, "service", s.Name.RU, "service_en", s.Name.EN, "limit", strconv.Itoa(s.DailyLimit))
 	}
 	key := c.now
 	if appt.After(c.now) {
@@ -267,11 +267,11 @@ func (os *officeState) open(s *Service, now time.Time) error {
 		}
 		switch {
 		case st == stateClosed:
-			return E(KindConflict, code, "service", s.Name.RU, "opens", os.nextOpen(s, local))
+			return E(KindConflict, code, "service", s.Name.RU, "service_en", s.Name.EN, "opens", os.nextOpen(s, local))
 		case st == stateBreak:
-			return E(KindConflict, CodeServiceOnBreak, "service", s.Name.RU, "until", hhmm(end))
+			return E(KindConflict, CodeServiceOnBreak, "service", s.Name.RU, "service_en", s.Name.EN, "until", hhmm(end))
 		case o.Settings.StopIssueMinutes > 0 && m >= end-o.Settings.StopIssueMinutes:
-			return E(KindConflict, code, "service", s.Name.RU, "opens", os.nextOpen(s, local))
+			return E(KindConflict, code, "service", s.Name.RU, "service_en", s.Name.EN, "opens", os.nextOpen(s, local))
 		}
 	}
 	return nil
@@ -638,7 +638,7 @@ func (x ticketCmd) run(c *txn) (any, error) {
 func (c *txn) checkFinish(os *officeState, t *Ticket, r FinishRequest) error {
 	s := os.cat.services[t.Service]
 	if r.Result == "" && s != nil && s.ResultRequired {
-		return E(KindInvalid, CodeResultRequired, "service", s.Name.RU)
+		return E(KindInvalid, CodeResultRequired, "service", s.Name.RU, "service_en", s.Name.EN)
 	}
 	if r.Result != "" && (s == nil || s.result(r.Result) == nil) {
 		return E(KindInvalid, CodeResultUnknown, "result", r.Result)

@@ -327,6 +327,30 @@ func TestBadInputChangesNothing(t *testing.T) {
 			t.Errorf("%s: report from after to: %d %q, want %q", lang, st, m, want)
 		}
 	}
+	// Names in the caller's language, states and purposes in words.
+	for i := range 5 {
+		if st := kiosk.do("POST", "/api/v1/offices/test/tickets", map[string]any{"service": "pension"}, nil); st != 201 {
+			t.Fatalf("pension %d: %d", i, st)
+		}
+	}
+	var tax queue.TicketView
+	kiosk.do("POST", "/api/v1/offices/test/tickets", map[string]any{"service": "tax"}, &tax)
+	api := s.as(s.APIKey)
+	api.do("POST", "/api/v1/tickets/"+tax.ID+"/cancel", map[string]any{}, nil)
+	for lang, want := range map[string][]string{
+		"en": {"No more tickets today for “Pensions” (limit 5)", "Ticket " + tax.Number + " is “cancelled”; this action is not possible", "Visit purpose “submitting documents” is not accepted here"},
+		"ru": {"На сегодня талоны на услугу «Пенсии» закончились (лимит 5)", "Талон " + tax.Number + " сейчас в состоянии «отменён», это действие невозможно", "Цель визита «подача документов» здесь не принимается"},
+	} {
+		kiosk.lang, api.lang = lang, lang
+		_, b := kiosk.raw("POST", "/api/v1/offices/test/tickets", map[string]any{"service": "pension"}, nil)
+		_, b2 := api.raw("POST", "/api/v1/tickets/"+tax.ID+"/cancel", map[string]any{}, nil)
+		_, b3 := kiosk.raw("POST", "/api/v1/offices/test/tickets", map[string]any{"service": "results", "purpose": "submit"}, nil)
+		for i, b := range [][]byte{b, b2, b3} {
+			if m := apiError(t, b).Message; m != want[i] {
+				t.Errorf("%s: %q, want %q", lang, m, want[i])
+			}
+		}
+	}
 	boss.lang = "en"
 	_, b = boss.raw("POST", "/api/v1/offices/test/bookings", map[string]any{"service": "tax", "at": "2020-01-01T10:00:00Z"}, nil)
 	if m := apiError(t, b).Message; m != "Field “at”: out of range" {

@@ -58,6 +58,11 @@ func (c catalog) text(lang, key string, params map[string]string) string {
 		return key
 	}
 	for k, v := range params {
+		if name := params[k+"_"+lang]; name != "" {
+			v = name // the name in the caller's language (service_en…)
+		} else if word := c[lang]["value."+k+"."+v]; word != "" {
+			v = word // a code said in words (status, purpose)
+		}
 		msg = strings.ReplaceAll(msg, "{"+k+"}", v)
 	}
 	if strings.Contains(msg, "{") {
@@ -121,7 +126,7 @@ type ErrorBody struct {
 type ErrorDetail struct {
 	Code    string            `json:"code" doc:"stable machine-readable code"`
 	Message string            `json:"message" doc:"human message in the language of Accept-Language (ru or en)"`
-	Params  map[string]string `json:"params,omitempty" doc:"values the message is built from, e.g. field and rule of invalid_field"`
+	Params  map[string]string `json:"params,omitempty" doc:"values the message is built from, e.g. field and rule of invalid_field; a name also in English as service_en, office_en, category_en when it has one"`
 }
 
 func statusOf(k queue.Kind) int {

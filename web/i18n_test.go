@@ -38,6 +38,17 @@ func TestEveryCodeHasAMessageInEveryLanguage(t *testing.T) {
 			t.Errorf("no message for rule %s", r)
 		}
 	}
+	// Statuses and purposes appear in messages as words, not codes.
+	for _, s := range queue.Statuses() {
+		if ru["value.status."+string(s)] == "" {
+			t.Errorf("no word for status %s", s)
+		}
+	}
+	for _, p := range queue.Purposes() {
+		if ru["value.purpose."+string(p)] == "" {
+			t.Errorf("no word for purpose %s", p)
+		}
+	}
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

@@ -136,7 +136,7 @@ func Office() queue.OfficeConfig {
 			{ID: "passport", Parent: "docs", Name: queue.Text{RU: "Паспорт РФ", EN: "Passport"}, Prefix: "П", NormMinutes: 10, Active: true,
 				Results: []queue.Result{{ID: "accepted", Name: queue.Text{RU: "Принято"}}, {ID: "refused", Name: queue.Text{RU: "Отказ"}}}},
 			{ID: "tax", Parent: "docs", Name: queue.Text{RU: "Налоги"}, Prefix: "Н", NormMinutes: 15, Active: true},
-			{ID: "pension", Name: queue.Text{RU: "Пенсии"}, Prefix: "С", DailyLimit: 5, Active: true},
+			{ID: "pension", Name: queue.Text{RU: "Пенсии", EN: "Pensions"}, Prefix: "С", DailyLimit: 5, Active: true},
 			{ID: "results", Name: queue.Text{RU: "Выдача результатов"}, Prefix: "В", Purposes: []queue.Purpose{queue.PurposeResult}, Active: true},
 		},
 		Windows: []queue.Window{
