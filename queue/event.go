@@ -81,6 +81,11 @@ func (e *Event) Public() *Event {
 		c.Booking = &b
 	}
 	c.Actor.IP = ""
+	if c.Type == EventLogin || c.Type == EventLogout {
+		// When a member of staff comes and goes is not for the hall: the
+		// event stays (Seq has no gaps) without saying who.
+		c.Actor.Name, c.Actor.Device = "", ""
+	}
 	c.Config = nil
 	if !systemReason(c.Reason) {
 		c.Reason = "" // an operator's words may name the visitor

@@ -161,6 +161,22 @@ func TestPublicEventDropsTypedReasons(t *testing.T) {
 	}
 }
 
+func TestPublicEventHidesWhoLoggedIn(t *testing.T) {
+	for _, typ := range []EventType{EventLogin, EventLogout} {
+		e := &Event{Type: typ, Actor: Actor{Kind: "user", ID: "op1", Name: "Иванова А. С.", Device: "pc-7", IP: "10.0.0.5"}}
+		if p := e.Public(); p.Actor.Name != "" || p.Actor.Device != "" || p.Actor.IP != "" || p.Type != typ {
+			t.Errorf("%s: public actor %+v", typ, p.Actor)
+		}
+		if e.Actor.Name == "" {
+			t.Fatal("Public changed the event itself")
+		}
+	}
+	call := &Event{Type: EventTicketCalled, Actor: Actor{Kind: "user", ID: "op1", Name: "Иванова А. С."}}
+	if call.Public().Actor.Name == "" {
+		t.Error("a call lost the operator's name, which boards may show at the window")
+	}
+}
+
 func TestNumberIndex(t *testing.T) {
 	x := numberIndex{}
 	x.put("А042", "42")
