@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -74,6 +75,32 @@ func (c catalog) text(lang, key string, params map[string]string) string {
 // unfilled matches a placeholder the error gave no value for, with the
 // quotes or brackets around it, so that a message never shows "{window}".
 var unfilled = regexp.MustCompile(` ?[«“(]?\{[a-z_]+\}[»”)]?`)
+
+// message is the human message of an error code with its params in lang.
+func (c catalog) message(lang, code string, params map[string]string) string {
+	if code == queue.CodeInvalidField && params != nil {
+		p := map[string]string{"field": params["field"], "rule": c.text(lang, ruleKey(params["rule"], params), params)}
+		return c.text(lang, "error."+code, p)
+	}
+	return c.text(lang, "error."+code, params)
+}
+
+var sharedCatalog = sync.OnceValues(loadCatalog)
+
+// Describe returns the message the API would answer a domain error with, in
+// lang ("ru" or "en"), for tools that report such errors without a server
+// (talon config import on a data directory). It is false for other errors.
+func Describe(err error, lang string) (string, bool) {
+	var qe *queue.Error
+	if !errors.As(err, &qe) {
+		return "", false
+	}
+	c, cerr := sharedCatalog()
+	if cerr != nil {
+		return "", false
+	}
+	return c.message(lang, qe.Code, qe.Params), true
+}
 
 // ruleKey picks the message of a validation rule that fits the limits given.
 func ruleKey(rule string, params map[string]string) string {
@@ -180,11 +207,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		s.log.Error("request failed", "method", c.Method(), "path", c.Route().Path, "err", err)
 	}
 	l := lang(c)
-	msg := s.msgs.text(l, "error."+code, params)
-	if code == queue.CodeInvalidField && params != nil {
-		p := map[string]string{"field": params["field"], "rule": s.msgs.text(l, ruleKey(params["rule"], params), params)}
-		msg = s.msgs.text(l, "error."+code, p)
-	}
+	msg := s.msgs.message(l, code, params)
 	if status == http.StatusUnauthorized {
 		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="talon"`)
 	}

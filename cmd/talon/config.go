@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/talon-queue/talon/queue"
+	"github.com/talon-queue/talon/web"
 )
 
 // configTarget is where `talon config` reads or writes the configuration:
@@ -115,9 +116,11 @@ func (c *cli) configImport(ctx context.Context, args []string) error {
 			return ierr
 		})
 	}
-	var qe *queue.Error
 	var ae *apiError
-	if errors.As(err, &qe) || errors.As(err, &ae) {
+	if msg, ok := web.Describe(err, c.lang()); ok { // refused offline: said as the server would
+		return fmt.Errorf("config import: %s was refused, nothing was changed: %s (%w)", pos[0], msg, err)
+	}
+	if errors.As(err, &ae) {
 		return fmt.Errorf("config import: %s was refused, nothing was changed: %w", pos[0], err)
 	}
 	if err != nil {
@@ -205,10 +208,7 @@ func (c *cli) call(ctx context.Context, t configTarget, method string, body []by
 		return err
 	}
 	req.Header.Set("Authorization", "Bearer "+*t.token)
-	req.Header.Set("Accept-Language", "en")
-	if strings.HasPrefix(c.getenv("LANG"), "ru") {
-		req.Header.Set("Accept-Language", "ru")
-	}
+	req.Header.Set("Accept-Language", c.lang())
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -235,4 +235,13 @@ func (c *cli) call(ctx context.Context, t configTarget, method string, body []by
 		return fmt.Errorf("%s %s: bad answer: %w", method, req.URL, err)
 	}
 	return nil
+}
+
+// lang is the language of the messages a command relays: Russian when the
+// locale is Russian, else English.
+func (c *cli) lang() string {
+	if strings.HasPrefix(c.getenv("LANG"), "ru") {
+		return "ru"
+	}
+	return "en"
 }

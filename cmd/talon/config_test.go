@@ -44,7 +44,7 @@ func TestConfigExportImport(t *testing.T) {
 		name, from, to, says string
 	}{
 		{"unknown service at a window", `"service": "snils"`, `"service": "snilz"`, "snilz"},
-		{"bad prefix", `"prefix": "Г"`, `"prefix": "г1"`, "prefix"},
+		{"bad prefix", `"prefix": "Г"`, `"prefix": "г1"`, "Field “offices[0].services[5].prefix”: wrong format"}, // in words, as the server says it
 		{"bad time zone", `"time_zone": "Europe/Moscow"`, `"time_zone": "Europe/Mos"`, "time_zone"},
 		{"user in an unknown office", `"office": "mfc-demo",` + "\n      \"windows\"", `"office": "mfc-nowhere",` + "\n      \"windows\"", "office_not_found"},
 		{"unknown field", `"version": 1`, `"version": 1, "offise": {}`, "unknown field"},
