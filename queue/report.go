@@ -64,6 +64,12 @@ func (q *Queue) Report(p *Principal, office, from, to string, by ReportBy) (Repo
 	if !p.Can(PermReports, office) {
 		return Report{}, E(KindForbidden, CodeForbidden, "perm", string(PermReports))
 	}
+	if from == "" {
+		return Report{}, Invalid("from", RuleRequired)
+	}
+	if to == "" {
+		return Report{}, Invalid("to", RuleRequired)
+	}
 	f, err1 := time.Parse(time.DateOnly, from)
 	if err1 != nil {
 		return Report{}, Invalid("from", RuleFormat)

@@ -29,7 +29,7 @@ type IssueRequest struct {
 type TicketView struct {
 	Ticket
 	Position      int `json:"position,omitempty" doc:"place in the queue of its service, 1 is next; only while waiting"`
-	EstimatedWait int `json:"estimated_wait_minutes,omitempty" doc:"estimated minutes until the call; only while waiting"`
+	EstimatedWait int `json:"estimated_wait_minutes,omitempty" doc:"estimated minutes until the call; only while waiting, and left out when 0 (the call is due now)"`
 }
 
 // Call is the answer to a call: the ticket, the window and why it was chosen.

@@ -352,6 +352,10 @@ func TestBadInputChangesNothing(t *testing.T) {
 		}
 	}
 	boss.lang = "en"
+	_, b = boss.raw("GET", "/api/v1/offices/test/reports/queue?to=2026-11-24", nil, nil)
+	if m := apiError(t, b).Message; m != "Field “from”: required" {
+		t.Errorf("report without from: %q", m)
+	}
 	_, b = boss.raw("POST", "/api/v1/offices/test/bookings", map[string]any{"service": "tax", "at": "2020-01-01T10:00:00Z"}, nil)
 	if m := apiError(t, b).Message; m != "Field “at”: out of range" {
 		t.Errorf("booking in the past: %q", m)
