@@ -178,7 +178,7 @@ func (s *Server) routes() {
 			return s.q.Issue(r.ctx(), r.meta(), r.office(), in)
 		})
 	add(s, op{Method: "GET", Path: v1 + "/offices/{office}/tickets", ID: "listTickets", Tag: "tickets", Perm: "tickets:read", Errors: []int{404},
-		Summary: "The current queue: active tickets, waiting ones in call order (function 8)",
+		Summary: "The current queue: active tickets, the waiting ones of each service in call order, with their place in it (function 8)",
 		Query: []param{
 			{Name: "status", Doc: "comma-separated statuses; all active ones when absent", Type: "string"},
 			{Name: "service", Doc: "only this service", Type: "string"},
