@@ -50,6 +50,27 @@ type rankedService struct {
 }
 
 // compile validates cfg as a whole and indexes it.
+// prefixesApart checks a configuration about to be stored: services may
+// share a prefix (and its counter), but two prefixes that read alike (Latin
+// H and Cyrillic Н) would give two tickets one number as an operator types
+// it to call it. A configuration stored before this rule still loads
+// (compile does not check it), so the server starts and it can be mended.
+func prefixesApart(cfg *OfficeConfig) error {
+	prefixes := map[string]string{}
+	for i := range cfg.Services {
+		s := &cfg.Services[i]
+		if s.Group {
+			continue
+		}
+		canon := canonNumber(s.Prefix)
+		if other, ok := prefixes[canon]; ok && other != s.Prefix {
+			return Invalid(fmt.Sprintf("services[%d].prefix", i), RuleDup, "prefix", s.Prefix, "like", other)
+		}
+		prefixes[canon] = s.Prefix
+	}
+	return nil
+}
+
 func compile(cfg *OfficeConfig) (*catalog, error) {
 	if err := cfg.Office.Validate(); err != nil {
 		return nil, prefixField("office", err)
@@ -63,10 +84,6 @@ func compile(cfg *OfficeConfig) (*catalog, error) {
 		serves:     make(map[int][]rankedService, len(cfg.Windows)),
 		servedBy:   map[string][]int{},
 	}
-	// Services may share a prefix (and its counter), but two prefixes
-	// that read alike (Latin H and Cyrillic Н) would give two tickets the
-	// same number as an operator types it to call it.
-	prefixes := map[string]string{}
 	for i := range cfg.Services {
 		s := &cfg.Services[i]
 		f := fmt.Sprintf("services[%d]", i)
@@ -77,14 +94,6 @@ func compile(cfg *OfficeConfig) (*catalog, error) {
 			return nil, Invalid(f+".id", RuleDup, "id", s.ID)
 		}
 		c.services[s.ID] = s
-		if s.Group {
-			continue
-		}
-		canon := canonNumber(s.Prefix)
-		if other, ok := prefixes[canon]; ok && other != s.Prefix {
-			return nil, Invalid(f+".prefix", RuleDup, "prefix", s.Prefix, "like", other)
-		}
-		prefixes[canon] = s.Prefix
 	}
 	for i := range cfg.Services {
 		s := &cfg.Services[i]

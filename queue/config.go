@@ -128,6 +128,9 @@ func (x putCmd) run(c *txn) (any, error) {
 		}
 	}
 	cat, err := compile(cfg)
+	if err == nil {
+		err = prefixesApart(cfg)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -214,6 +217,9 @@ func (x importCmd) run(c *txn) (any, error) {
 			sum.Deactivated += keepMissing(&cfg, old.cat.cfg)
 		}
 		cat, err := compile(&cfg)
+		if err == nil {
+			err = prefixesApart(&cfg)
+		}
 		if err != nil {
 			return nil, prefixField(fmt.Sprintf("offices[%d]", i), err)
 		}

@@ -2,11 +2,13 @@ package queue_test
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/talon-queue/talon/queue"
+	"github.com/talon-queue/talon/queue/bolt"
 	"github.com/talon-queue/talon/queue/queuetest"
 )
 
@@ -457,6 +459,30 @@ func TestPrefixesMustNotReadAlike(t *testing.T) {
 	if a.Number == b.Number {
 		t.Fatalf("two services sharing a prefix gave the same number %s", a.Number)
 	}
+}
+
+// TestStoredLookAlikePrefixesStillLoad: a configuration stored before the
+// rule above, with such prefixes, still loads (the server starts and keeps
+// issuing); the next change of it asks for them to be mended.
+func TestStoredLookAlikePrefixesStillLoad(t *testing.T) {
+	e := mustEnv(t)
+	doc := e.Q.Export()
+	cfg := doc.Offices[0]
+	cfg.Services = append(slices.Clone(cfg.Services), queue.Service{ID: "notary", Name: queue.Text{RU: "Нотариус"}, Prefix: "H", Active: true})
+	e.Close()
+	st, err := bolt.Open(e.Path, bolt.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Commit(&queue.Batch{Configs: []*queue.OfficeConfig{&cfg}}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	e.Reopen()
+	mustIssue(t, e, queue.IssueRequest{Service: "tax"})
+	doc.Offices = []queue.OfficeConfig{cfg}
+	_, err = e.Q.Import(ctx, queuetest.Admin(), doc)
+	wantCode(t, err, queue.CodeInvalidField)
 }
 
 func TestImportKeepsAdminsItDoesNotName(t *testing.T) {
