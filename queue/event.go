@@ -83,8 +83,9 @@ func (e *Event) Public() *Event {
 	c.Actor.IP = ""
 	if c.Type == EventLogin || c.Type == EventLogout {
 		// When a member of staff comes and goes is not for the hall: the
-		// event stays (Seq has no gaps) without saying who.
-		c.Actor.Name, c.Actor.Device = "", ""
+		// event stays (Seq has no gaps) without saying who, not even by
+		// id (the id of a call's actor is shown with the name).
+		c.Actor = Actor{Kind: c.Actor.Kind}
 	}
 	c.Config = nil
 	if !systemReason(c.Reason) {

@@ -645,7 +645,7 @@ func (f *feed) refuse(err error) {
 	} else {
 		f.s.log.Error("feed: refused", "office", f.office, "err", err)
 	}
-	msg := f.s.msgs.text(f.req.lang, "error."+code, params)
+	msg := f.s.msgs.message(f.req.lang, code, params)
 	f.send(FeedMessage{Type: "error", Error: &ErrorDetail{Code: code, Message: msg}})
 	f.close(feedCloseBase+status, code)
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/talon-queue/talon/queue"
@@ -37,7 +38,9 @@ func (c *cli) adminCreate(ctx context.Context, args []string) error {
 		return fmt.Errorf("admin create: %w", err)
 	}
 	pw := *password
-	if pw != "" && c.getenv(envName("password")) == "" {
+	if slices.ContainsFunc(args, func(a string) bool { // on the command line, not from TALON_PASSWORD
+		return strings.HasPrefix(strings.TrimLeft(a, "-"), "password") && strings.HasPrefix(a, "-")
+	}) {
 		fmt.Fprintln(c.stderr, "talon admin create: warning: a password given with --password can be read by other users of this machine (ps, shell history); prefer TALON_PASSWORD or standard input")
 	}
 	if pw == "" {

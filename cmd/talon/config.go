@@ -238,10 +238,16 @@ func (c *cli) call(ctx context.Context, t configTarget, method string, body []by
 }
 
 // lang is the language of the messages a command relays: Russian when the
-// locale is Russian, else English.
+// locale for messages (LC_ALL, LC_MESSAGES, LANG, the first one set) is
+// Russian, else English.
 func (c *cli) lang() string {
-	if strings.HasPrefix(c.getenv("LANG"), "ru") {
-		return "ru"
+	for _, v := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
+		if l := c.getenv(v); l != "" {
+			if strings.HasPrefix(l, "ru") {
+				return "ru"
+			}
+			return "en"
+		}
 	}
 	return "en"
 }
