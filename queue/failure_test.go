@@ -26,24 +26,33 @@ func (s *flakyStore) Commit(b *queue.Batch) error {
 	return s.Store.Commit(b)
 }
 
-// TestAFailedCommitLosesNothingAcknowledged: while commits fail, every
-// caller gets unavailable and nothing of theirs is seen; the writer then
-// reloads from the file, so numbering and the queue go on from what was
-// acknowledged, in memory and after a restart.
-func TestAFailedCommitLosesNothingAcknowledged(t *testing.T) {
+// openFlaky sets up queuetest's office in a new file and opens an engine on
+// it through a flakyStore; the store and engine are closed at the end of
+// the test (again, when the test closed them itself).
+func openFlaky(t *testing.T) (q *queue.Queue, store *flakyStore, path string) {
 	setup := mustEnv(t)
-	path := setup.Path
+	path = setup.Path
 	setup.Close()
 	s, err := bolt.Open(path, bolt.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := &flakyStore{Store: s}
-	clock := queuetest.NewClock(queuetest.Start)
-	q, err := queue.Open(store, queue.Options{Now: clock.Now})
+	t.Cleanup(func() { s.Close() })
+	store = &flakyStore{Store: s}
+	q, err = queue.Open(store, queue.Options{Now: queuetest.NewClock(queuetest.Start).Now})
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { q.Close() })
+	return q, store, path
+}
+
+// TestAFailedCommitLosesNothingAcknowledged: while commits fail, every
+// caller gets unavailable and nothing of theirs is seen; the writer then
+// reloads from the file, so numbering and the queue go on from what was
+// acknowledged, in memory and after a restart.
+func TestAFailedCommitLosesNothingAcknowledged(t *testing.T) {
+	q, store, path := openFlaky(t)
 	issue := func() (queue.TicketView, error) {
 		return q.Issue(ctx, queuetest.Kiosk("test"), "test", queue.IssueRequest{Service: "tax"})
 	}
@@ -104,7 +113,7 @@ func TestAFailedCommitLosesNothingAcknowledged(t *testing.T) {
 	}
 	check(q, "after reload")
 	q.Close()
-	s.Close()
+	store.Close()
 
 	again := queuetest.MustOpen(t, bolt.Options{})
 	again.Close()
@@ -143,20 +152,7 @@ func TestAnAnsweredCommandIsVisible(t *testing.T) {
 // batch is published: reloading earlier would let the publisher apply it a
 // second time to the fresh state, and the feed would show its events twice.
 func TestAFailedCommitWaitsForThePublisher(t *testing.T) {
-	setup := mustEnv(t)
-	path := setup.Path
-	setup.Close()
-	s, err := bolt.Open(path, bolt.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	store := &flakyStore{Store: s}
-	q, err := queue.Open(store, queue.Options{Now: queuetest.NewClock(queuetest.Start).Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer q.Close()
+	q, store, _ := openFlaky(t)
 	held, release := make(chan struct{}), make(chan struct{})
 	var first, released sync.Once
 	unblock := func() { released.Do(func() { close(release) }) }
