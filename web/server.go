@@ -92,7 +92,7 @@ func New(cfg Config) (*Server, error) {
 		}
 		cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
 	}
-	msgs, err := loadCatalog()
+	msgs, err := sharedCatalog() // read-only, one per process
 	if err != nil {
 		return nil, err
 	}
