@@ -471,65 +471,27 @@ func BenchmarkTicketJSON(b *testing.B) {
 		Day: tk.Day, Actor: queue.Actor{Kind: "client", ID: "kiosk-hall-1", Name: "Киоск, зал 1", Device: "kiosk-hall-1", IP: "10.0.0.21"},
 		Ticket: tk}
 	var buf []byte
-	b.Run("Ticket/AppendJSON", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			buf, _ = tk.AppendJSON(buf[:0])
-		}
-	})
-	b.Run("Ticket/AppendJSON-nil", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			buf, _ = tk.AppendJSON(nil)
-		}
-	})
-	b.Run("Ticket/json.Marshal", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			buf, _ = json.Marshal(tk)
-		}
-	})
-	b.Run("TicketView/AppendJSON", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			buf, _ = view.AppendJSON(buf[:0])
-		}
-	})
-	b.Run("TicketView/json.Marshal", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			buf, _ = json.Marshal(view)
-		}
-	})
-	b.Run("Event/AppendJSON", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			buf, _ = ev.AppendJSON(buf[:0])
-		}
-	})
-	b.Run("Event/AppendJSON-nil", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			buf, _ = ev.AppendJSON(nil)
-		}
-	})
-	b.Run("Event/json.Marshal", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			buf, _ = json.Marshal(ev)
-		}
-	})
-	call := callEvent()
-	b.Run("CallEvent/AppendJSON", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			buf, _ = call.AppendJSON(buf[:0])
-		}
-	})
-	b.Run("CallEvent/json.Marshal", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			buf, _ = json.Marshal(call)
-		}
-	})
+	for _, c := range []struct {
+		name string
+		v    interface{ AppendJSON([]byte) ([]byte, error) }
+	}{{"Ticket", tk}, {"TicketView", view}, {"Event", ev}, {"CallEvent", callEvent()}} {
+		b.Run(c.name+"/AppendJSON", func(b *testing.B) { // into a reused buffer
+			b.ReportAllocs()
+			for b.Loop() {
+				buf, _ = c.v.AppendJSON(buf[:0])
+			}
+		})
+		b.Run(c.name+"/AppendJSON-nil", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				buf, _ = c.v.AppendJSON(nil)
+			}
+		})
+		b.Run(c.name+"/json.Marshal", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				buf, _ = json.Marshal(c.v)
+			}
+		})
+	}
 }

@@ -37,6 +37,20 @@ func mustOpen(t testing.TB, path string) *bolt.Store {
 	return s
 }
 
+// activeIDs loads s and lists the ids of the active tickets it finds.
+func activeIDs(t *testing.T, s *bolt.Store) string {
+	t.Helper()
+	snap, err := s.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, tk := range snap.Tickets {
+		ids = append(ids, tk.ID)
+	}
+	return strings.Join(ids, ",")
+}
+
 // TestStoreKeepsWhatItWasGiven writes batches as the engine does, encoded a
 // part at a time and spread over several pooled chunks (one record longer
 // than a chunk's reserve), and reads every ticket and event back as it was,
@@ -189,16 +203,8 @@ func TestMigrationFromTheActiveIndex(t *testing.T) {
 	db.Close()
 
 	s := mustOpen(t, path)
-	snap, err := s.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ids []string
-	for _, tk := range snap.Tickets {
-		ids = append(ids, tk.ID)
-	}
-	if strings.Join(ids, ",") != "3,5" {
-		t.Errorf("active tickets after the migration: %v, want 3,5", ids)
+	if got := activeIDs(t, s); got != "3,5" {
+		t.Errorf("active tickets after the migration: %s, want 3,5", got)
 	}
 	s.Close()
 	db, err = bbolt.Open(path, 0o600, nil)
@@ -243,15 +249,7 @@ func TestActiveMarkFollowsTheTickets(t *testing.T) {
 		}
 		s.Close()
 		s = mustOpen(t, path)
-		snap, err := s.Load()
-		if err != nil {
-			t.Fatal(err)
-		}
-		var ids []string
-		for _, x := range snap.Tickets {
-			ids = append(ids, x.ID)
-		}
-		if got := strings.Join(ids, ","); got != st.want {
+		if got := activeIDs(t, s); got != st.want {
 			t.Errorf("step %d: active after reopen %q, want %q", i+1, got, st.want)
 		}
 		s.Close()
